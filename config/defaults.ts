@@ -1,0 +1,37 @@
+/**
+ * Every default of the configuration, in one place. The schema reads from here, the README
+ * table is checked against here by a test.
+ */
+export const DEFAULTS = {
+  server: {
+    host: '127.0.0.1',
+    port: 8080,
+    dataDir: './data',
+    bodyLimit: 64 * 1024,
+  },
+  redis: {
+    url: 'redis://127.0.0.1:6379',
+    keyPrefix: 'portcullis:',
+  },
+  session: {
+    cookieName: 'portcullis_sid',
+    /** half an hour without a request ends the session */
+    idleTimeoutSeconds: 30 * 60,
+    /** eight hours after login the session ends whatever happens */
+    absoluteTimeoutSeconds: 8 * 60 * 60,
+    maxSessions: 100_000,
+  },
+  loginThrottle: {
+    maxFailuresPerUser: 5,
+    maxFailuresPerAddress: 20,
+    windowSeconds: 15 * 60,
+    lockoutSeconds: 15 * 60,
+  },
+  tokens: {
+    /** minutes, not hours: a leaked token is worth little */
+    lifetimeSeconds: 5 * 60,
+    renewBeforeSeconds: 60,
+    header: 'authorization',
+    scheme: 'Bearer',
+  },
+} as const;

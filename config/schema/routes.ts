@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { urlString } from './common.js';
+
+/** Who may use a route. Empty lists mean "any logged-in user". Extended by the policy work (issue 6). */
+export const routePolicySchema = z.strictObject({
+  allowRoles: z.array(z.string()).default([]),
+  allowGroups: z.array(z.string()).default([]),
+  allowUsers: z.array(z.string()).default([]),
+  denyRoles: z.array(z.string()).default([]),
+  denyGroups: z.array(z.string()).default([]),
+  denyUsers: z.array(z.string()).default([]),
+});
+export type RoutePolicyConfig = z.infer<typeof routePolicySchema>;
+
+/** One filter as the operator lists it: a built-in by name, or a module the operator names. */
+export const filterRefSchema = z.strictObject({
+  use: z.string().min(1),
+  name: z.string().min(1).optional(),
+  priority: z.number().int().optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+export type FilterRefConfig = z.infer<typeof filterRefSchema>;
+
+export const routeSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+  /** path prefix the route owns, e.g. `/app/`; the prefix is kept when forwarding */
+  prefix: z.string().regex(/^\/([^?#]*\/)?$/, 'must start and end with "/"'),
+  upstream: urlString,
+  /** `aud` of the token minted for this route; defaults to the route name */
+  audience: z.string().min(1).optional(),
+  /** false: a public route, no session needed and no token attached */
+  requireSession: z.boolean().default(true),
+  policy: routePolicySchema.default({ allowRoles: [], allowGroups: [], allowUsers: [], denyRoles: [], denyGroups: [], denyUsers: [] }),
+  filters: z.array(filterRefSchema).default([]),
+  websocket: z.boolean().default(false),
+});
+export type RouteConfig = z.infer<typeof routeSchema>;

@@ -1,0 +1,66 @@
+import type { FastifyRequest } from 'fastify';
+import type { RoutePolicyConfig } from '../config/schema/routes.js';
+import type { Reason } from '../policies/reasons.js';
+import type { Subject } from '../policies/subject.js';
+
+/**
+ * The phases of a request, in order: `access` decides whether the request may go on,
+ * `before` shapes the upstream request, `after` sees the upstream response.
+ */
+export const PHASES = ['access', 'before', 'after'] as const;
+export type FilterPhase = (typeof PHASES)[number];
+
+export const DEFAULT_PRIORITY = 500;
+
+/** The route as filters see it. */
+export interface RouteView {
+  name: string;
+  prefix: string;
+  audience: string;
+  requireSession: boolean;
+  policy: RoutePolicyConfig;
+}
+
+/** The caller as filters see it: the policy subject plus identity attributes. */
+export interface FilterSubject extends Subject {
+  attributes: Readonly<Record<string, string>>;
+  amr: readonly string[];
+  authenticator: string;
+}
+
+export interface FilterContext {
+  readonly request: FastifyRequest;
+  readonly route: RouteView;
+  /** undefined when the request has no session */
+  readonly subject: FilterSubject | undefined;
+  /** the client address as decided from the socket and trusted proxies */
+  readonly clientAddress: string;
+  /** headers to set on the upstream request, lower-case names */
+  readonly upstreamHeaders: Record<string, string>;
+  /** client headers to drop before the request goes upstream, lower-case names */
+  readonly removeHeaders: Set<string>;
+  /** the upstream answer, in the `after` phase only; filters may change headers */
+  response?: { statusCode: number; headers: Record<string, string | string[] | undefined> };
+  /** scratch space shared by the filters of one request */
+  readonly state: Map<string, unknown>;
+}
+
+/** A filter refuses by returning a reason; returning nothing lets the request go on. */
+export type FilterOutcome = void | undefined | { refuse: Reason };
+
+/** Start conditions: a filter runs only when all of the given ones hold. */
+export interface StartConditions {
+  methods?: string[];
+  pathPrefixes?: string[];
+}
+
+export interface Filter {
+  readonly name: string;
+  readonly phase: FilterPhase;
+  /** lower runs first; ties by name */
+  readonly priority: number;
+  readonly conditions?: StartConditions;
+  /** one line for `portcullis routes`: why the filter is in this chain */
+  readonly why: string;
+  run(ctx: FilterContext): FilterOutcome | Promise<FilterOutcome>;
+}

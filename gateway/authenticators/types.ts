@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthLevel, AuthMethod } from '../../engine-client/token/claims.js';
+
+/** Who logged in, as every authenticator reports it. Becomes the session's user. */
+export interface AuthenticatedUser {
+  loginId: string;
+  /** gateway roles after the authenticator's role mapping */
+  roles: string[];
+  groups: string[];
+  /** identity attributes (firstName, email, ...) by attribute name */
+  attributes: Record<string, string>;
+  level: AuthLevel;
+  amr: AuthMethod[];
+  /** name of the authenticator that vouched for the user */
+  authenticator: string;
+  /** authenticator-specific data needed later (e.g. SAML NameID for single logout) */
+  extra?: Record<string, unknown>;
+}
+
+/** What a login attempt tells about the caller, for logs and throttling. */
+export interface LoginContext {
+  clientAddress: string;
+  /** the request's logger; never log the password */
+  log: FastifyRequest['log'];
+}
+
+/**
+ * An authenticator checked with a login and a password (the login form, HTTP Basic).
+ * A wrong password and an unknown user both answer `null`. A backend that cannot be
+ * reached throws a `BackendUnavailableError`-like error with statusCode 503.
+ */
+export interface PasswordAuthenticator {
+  readonly kind: 'password';
+  readonly type: string;
+  readonly name: string;
+  verify(login: string, password: string, ctx: LoginContext): Promise<AuthenticatedUser | null>;
+  close?(): Promise<void>;
+}
+
+/** What the gateway lends an authenticator that owns routes (SAML, header). */
+export interface LoginCompletion {
+  /** create the SSO session (rotating any old id), set the cookie and redirect to `returnTo` */
+  completeLogin(request: FastifyRequest, reply: FastifyReply, user: AuthenticatedUser, returnTo: string): Promise<void>;
+  /** only local paths survive; anything else becomes `/` */
+  safeReturnTo(value: unknown): string;
+}
+
+/**
+ * An authenticator that drives its own flow over routes (SAML redirect/POST). The login
+ * page shows a button for each, linking to `loginUrl(returnTo)`.
+ */
+export interface RoutedAuthenticator {
+  readonly kind: 'routed';
+  readonly type: string;
+  readonly name: string;
+  /** text on the login page button, e.g. "Sign in with Corporate IdP" */
+  readonly label: string;
+  loginUrl(returnTo: string): string;
+  register(app: FastifyInstance, completion: LoginCompletion): Promise<void>;
+  /**
+   * Called by /logout after the local session is gone. Returns a URL to send the browser
+   * to (e.g. the IdP's single logout), or undefined for the normal logged-out page.
+   */
+  logoutRedirect?(user: AuthenticatedUser): Promise<string | undefined>;
+  close?(): Promise<void>;
+}
+
+/**
+ * An authenticator that looks at each request itself, with no session and no cookie
+ * (trusted header, HTTP Basic on API routes, client certificates). Answers the user,
+ * or null when the request does not carry what it looks for.
+ */
+export interface RequestAuthenticator {
+  readonly kind: 'request';
+  readonly type: string;
+  readonly name: string;
+  authenticate(request: FastifyRequest): Promise<AuthenticatedUser | null>;
+  close?(): Promise<void>;
+}
+
+export type Authenticator = PasswordAuthenticator | RoutedAuthenticator | RequestAuthenticator;
+
+/** What a factory gets to build an authenticator from its configuration. */
+export interface AuthenticatorContext {
+  /** folder of the configuration file: relative paths are resolved against it */
+  configDir: string;
+  dataDir: string;
+  /** the gateway's public base URL, e.g. http://127.0.0.1:8080 */
+  publicUrl: string;
+  log: import('pino').Logger;
+  /** the other authenticators already built, by name (basic reuses file or LDAP users) */
+  byName(name: string): Authenticator | undefined;
+  /** a key/value store with expiry shared by gateway processes (replay caches and the like) */
+  sharedStore: import('../sessions/store.js').ExpiringStore;
+}

@@ -1,0 +1,26 @@
+import type { AuthenticatedUser } from '../authenticators/types.js';
+
+/** One SSO session as a store keeps it. */
+export interface SessionRecord {
+  user: AuthenticatedUser;
+  /** epoch milliseconds */
+  createdAt: number;
+  lastSeenAt: number;
+  /** CSRF token bound to this session (forms after login, logout) */
+  csrf: string;
+}
+
+/**
+ * A key/value store with per-entry expiry. Sessions, login counters and replay caches all
+ * sit on it, so a Redis implementation gives every one of them to several gateways at once.
+ */
+export interface ExpiringStore {
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttlSeconds: number): Promise<void>;
+  /** set only if absent; true when this call set it (replay caches) */
+  setIfAbsent<T>(key: string, value: T, ttlSeconds: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** add 1 and return the new count; the window starts with the first increment */
+  increment(key: string, windowSeconds: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,33 @@
+import type { RoutePolicyConfig } from '../config/schema/routes.js';
+import type { Subject } from './subject.js';
+import { allow, deny, type Decision } from './reasons.js';
+
+/**
+ * Decide whether a subject may use a route. Deny entries win over allow entries; with no
+ * allow entry at all, any logged-in subject is allowed.
+ */
+export function decideRoutePolicy(policy: RoutePolicyConfig, subject: Subject | undefined): Decision {
+  if (!subject) return deny('unauthenticated', 'login required');
+
+  const deniedRole = subject.roles.find((r) => policy.denyRoles.includes(r));
+  if (deniedRole) return deny('forbidden', `role '${deniedRole}' is denied on this route`);
+  const deniedGroup = subject.groups.find((g) => policy.denyGroups.includes(g));
+  if (deniedGroup) return deny('forbidden', `group '${deniedGroup}' is denied on this route`);
+  if (policy.denyUsers.includes(subject.loginId)) return deny('forbidden', `user '${subject.loginId}' is denied on this route`);
+
+  const restricted = policy.allowRoles.length + policy.allowGroups.length + policy.allowUsers.length > 0;
+  if (!restricted) return allow('any logged-in user may use this route');
+
+  if (policy.allowUsers.includes(subject.loginId)) return allow(`user '${subject.loginId}' is allowed`);
+  const role = subject.roles.find((r) => policy.allowRoles.includes(r));
+  if (role) return allow(`role '${role}' is allowed`);
+  const group = subject.groups.find((g) => policy.allowGroups.includes(g));
+  if (group) return allow(`group '${group}' is allowed`);
+
+  const needs = [
+    ...policy.allowRoles.map((r) => `role '${r}'`),
+    ...policy.allowGroups.map((g) => `group '${g}'`),
+    ...policy.allowUsers.map((u) => `user '${u}'`),
+  ];
+  return deny('forbidden', `this route needs ${needs.join(' or ')}`);
+}
