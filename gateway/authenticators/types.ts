@@ -43,6 +43,12 @@ export interface LoginCompletion {
   completeLogin(request: FastifyRequest, reply: FastifyReply, user: AuthenticatedUser, returnTo: string): Promise<void>;
   /** only local paths survive; anything else becomes `/` */
   safeReturnTo(value: unknown): string;
+  /**
+   * End every session whose user has this `loginId` and was vouched for by the named
+   * authenticator (single logout started by a SAML IdP). Answers how many sessions ended.
+   * Optional so older gateways still type-check; SAML answers a failed LogoutResponse without it.
+   */
+  endSessionsOf?(authenticator: string, loginId: string): Promise<number>;
 }
 
 /**
@@ -56,6 +62,11 @@ export interface RoutedAuthenticator {
   /** text on the login page button, e.g. "Sign in with Corporate IdP" */
   readonly label: string;
   loginUrl(returnTo: string): string;
+  /**
+   * Several buttons for one authenticator (SAML: one per identity provider). When present,
+   * the login page shows one button per entry instead of `label` / `loginUrl`.
+   */
+  loginChoices?(returnTo: string): Array<{ label: string; url: string }>;
   register(app: FastifyInstance, completion: LoginCompletion): Promise<void>;
   /**
    * Called by /logout after the local session is gone. Returns a URL to send the browser
