@@ -1,0 +1,18 @@
+import type { FilterContext } from '../types.js';
+
+/**
+ * What built-in filters borrow from the gateway. Filters never import the gateway; the
+ * gateway hands these in when it builds a chain.
+ */
+export interface BuiltinFilterDeps {
+  /** the engine token for this request's caller and route (cached by the gateway) */
+  tokenFor(ctx: FilterContext): string | Promise<string>;
+  /** header that carries the token upstream, lower-case */
+  tokenHeader: string;
+  /** `Bearer` or '' for the bare token */
+  tokenScheme: string;
+  /** identity headers the gateway sets itself; a client's copies are always removed */
+  identityHeaders: readonly string[];
+  /** scheme and host the browser used, for X-Forwarded-Proto / -Host */
+  forwardedProto(ctx: FilterContext): string;
+}

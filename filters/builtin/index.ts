@@ -1,0 +1,30 @@
+import type { Filter, RouteView } from '../types.js';
+import type { BuiltinFilterDeps } from './deps.js';
+import { requireSessionFilter } from './require-session.js';
+import { routePolicyFilter } from './route-policy.js';
+import { stripIdentityHeadersFilter } from './strip-identity-headers.js';
+import { forwardedHeadersFilter } from './forwarded-headers.js';
+import { attachTokenFilter } from './attach-token.js';
+
+export type { BuiltinFilterDeps } from './deps.js';
+
+/** A built-in filter as configuration names it: options from the config, deps from the gateway. */
+export type BuiltinFilterFactory = (options: Record<string, unknown>, deps: BuiltinFilterDeps) => Filter;
+
+export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
+  'require-session': () => requireSessionFilter(),
+  'route-policy': () => routePolicyFilter(),
+  'strip-identity-headers': (_o, deps) => stripIdentityHeadersFilter(deps),
+  'forwarded-headers': (_o, deps) => forwardedHeadersFilter(deps),
+  'attach-token': (_o, deps) => attachTokenFilter(deps),
+};
+
+/**
+ * The filters every route gets without asking: header stripping and forwarding always;
+ * on routes that need a session, the session check, the route policy and the token.
+ */
+export function defaultFiltersFor(route: RouteView, deps: BuiltinFilterDeps): Filter[] {
+  const filters = [stripIdentityHeadersFilter(deps), forwardedHeadersFilter(deps)];
+  if (route.requireSession) filters.push(requireSessionFilter(), routePolicyFilter(), attachTokenFilter(deps));
+  return filters;
+}

@@ -1,0 +1,76 @@
+import { DEFAULT_PRIORITY, PHASES, type Filter, type FilterContext, type FilterPhase, type StartConditions } from './types.js';
+import type { Reason } from '../policies/reasons.js';
+
+/** A route's filters, sorted once at start-up: by phase, then priority (lower first), then name. */
+export interface Chain {
+  readonly access: readonly Filter[];
+  readonly before: readonly Filter[];
+  readonly after: readonly Filter[];
+  /** every filter in execution order */
+  readonly ordered: readonly Filter[];
+}
+
+export class ChainError extends Error {
+  readonly code = 'FILTER_CHAIN_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChainError';
+  }
+}
+
+/** Decides whether a filter's start conditions hold; replaceable so richer conditions can plug in. */
+export type ConditionCheck = (conditions: StartConditions, ctx: FilterContext) => boolean;
+
+export function compareFilters(a: Filter, b: Filter): number {
+  return (a.priority ?? DEFAULT_PRIORITY) - (b.priority ?? DEFAULT_PRIORITY) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+export function buildChain(filters: readonly Filter[]): Chain {
+  const seen = new Set<string>();
+  for (const filter of filters) {
+    if (seen.has(filter.name)) throw new ChainError(`two filters are named '${filter.name}' in one chain`);
+    seen.add(filter.name);
+    if (!PHASES.includes(filter.phase)) throw new ChainError(`filter '${filter.name}' has an unknown phase '${filter.phase}'`);
+  }
+  const byPhase = (phase: FilterPhase) => Object.freeze(filters.filter((f) => f.phase === phase).sort(compareFilters));
+  const access = byPhase('access');
+  const before = byPhase('before');
+  const after = byPhase('after');
+  return Object.freeze({ access, before, after, ordered: Object.freeze([...access, ...before, ...after]) });
+}
+
+/** The built-in check: methods and path prefixes. */
+export const basicConditionCheck: ConditionCheck = (conditions, ctx) => {
+  if (conditions.methods && !conditions.methods.includes(ctx.request.method)) return false;
+  if (conditions.pathPrefixes && !conditions.pathPrefixes.some((p) => ctx.request.url.startsWith(p))) return false;
+  return true;
+};
+
+/**
+ * Run one phase. The first refusal stops the phase and is returned; synchronous filters
+ * stay synchronous so the common path allocates no promise per filter.
+ */
+export async function runPhase(
+  filters: readonly Filter[],
+  ctx: FilterContext,
+  check: ConditionCheck = basicConditionCheck,
+): Promise<Reason | undefined> {
+  for (const filter of filters) {
+    if (filter.conditions && !check(filter.conditions, ctx)) continue;
+    let outcome = filter.run(ctx);
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (outcome && 'refuse' in outcome) return { ...outcome.refuse, detail: { ...outcome.refuse.detail, filter: filter.name } };
+  }
+  return undefined;
+}
+
+/** Run a phase that must stay synchronous (the response phase runs inside a header rewrite). */
+export function runPhaseSync(filters: readonly Filter[], ctx: FilterContext, check: ConditionCheck = basicConditionCheck): void {
+  for (const filter of filters) {
+    if (filter.conditions && !check(filter.conditions, ctx)) continue;
+    const outcome = filter.run(ctx);
+    if (outcome instanceof Promise) {
+      outcome.catch((err) => ctx.request.log.error({ err, filter: filter.name }, 'an after-phase filter failed'));
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The gateway's coded errors. `expose` follows the status: a 4xx message is safe for the
+ * client, a 5xx is logged in full and answered with a generic message.
+ */
+export class GatewayError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly expose: boolean;
+  /** extra response headers, e.g. Retry-After or WWW-Authenticate */
+  readonly headers: Record<string, string>;
+
+  constructor(code: string, statusCode: number, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.expose = statusCode < 500;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const errors = {
+  keyMissing: (message: string, cause?: unknown) => new GatewayError('GW_SIGNING_KEY_UNUSABLE', 500, message, { cause }),
+  devShortcutInProduction: (what: string) =>
+    new GatewayError('GW_DEV_SHORTCUT_IN_PRODUCTION', 500, `${what} is a development shortcut and refuses to run when NODE_ENV=production`),
+  csrf: () => new GatewayError('GW_CSRF_INVALID', 403, 'the form has expired or was not sent by this site; reload the page and try again'),
+  badRequest: (message: string) => new GatewayError('GW_BAD_REQUEST', 400, message),
+  loginThrottled: (retryAfterSeconds: number) =>
+    new GatewayError('GW_LOGIN_THROTTLED', 429, 'too many failed logins; try again later', {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  backendUnavailable: (message: string, cause?: unknown) => new GatewayError('GW_BACKEND_UNAVAILABLE', 503, message, { cause }),
+  upstreamUnavailable: (message: string, cause?: unknown) => new GatewayError('GW_UPSTREAM_UNAVAILABLE', 502, message, { cause }),
+  notFound: () => new GatewayError('GW_NOT_FOUND', 404, 'no route for this path'),
+  config: (message: string) => new GatewayError('GW_CONFIG_INVALID', 500, message),
+};

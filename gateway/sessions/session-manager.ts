@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticatedUser } from '../authenticators/types.js';
+import type { ExpiringStore, SessionRecord } from './store.js';
+import { looksLikeSessionId, newSessionId, sidClaimOf, storeKeyOf } from './session-id.js';
+
+export interface SessionSettings {
+  cookieName: string;
+  idleTimeoutSeconds: number;
+  absoluteTimeoutSeconds: number;
+  /** true behind https: the cookie gets `Secure` */
+  secureCookies: boolean;
+}
+
+/** A live session as a request sees it. */
+export interface ActiveSession {
+  id: string;
+  /** digest of the id, for the token's `sid` and for logs */
+  sid: string;
+  record: SessionRecord;
+}
+
+/** How often (at most) a request refreshes the idle timer in the store: saves a write per request. */
+const TOUCH_INTERVAL_MS = 15_000;
+
+/**
+ * Owns the SSO session life cycle: create with a fresh id at every login (no fixation),
+ * look up with idle and absolute timeouts, destroy at logout, and find a user's sessions
+ * for single logout.
+ */
+export class SessionManager {
+  readonly #store: ExpiringStore;
+  readonly #settings: SessionSettings;
+  readonly #now: () => number;
+
+  constructor(store: ExpiringStore, settings: SessionSettings, now: () => number = Date.now) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#now = now;
+  }
+
+  get cookieName(): string {
+    return this.#settings.cookieName;
+  }
+
+  /** The session of a request, or undefined: no cookie, malformed cookie, unknown, expired. */
+  async load(request: FastifyRequest): Promise<ActiveSession | undefined> {
+    const raw = request.cookies[this.#settings.cookieName];
+    if (raw === undefined) return undefined;
+    if (!looksLikeSessionId(raw)) {
+      request.log.debug('session cookie is malformed; treated as no session');
+      return undefined;
+    }
+    const key = storeKeyOf(raw);
+    const record = await this.#store.get<SessionRecord>(key);
+    if (!record) return undefined;
+    const now = this.#now();
+    const idleEnds = record.lastSeenAt + this.#settings.idleTimeoutSeconds * 1000;
+    const absoluteEnds = record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000;
+    if (now >= idleEnds || now >= absoluteEnds) {
+      await this.#store.delete(key);
+      return undefined;
+    }
+    if (now - record.lastSeenAt >= TOUCH_INTERVAL_MS) {
+      record.lastSeenAt = now;
+      await this.#store.set(key, record, this.#ttlSeconds(record, now));
+    }
+    return { id: raw, sid: sidClaimOf(raw), record };
+  }
+
+  /**
+   * Start a session for a user who just authenticated. Any session the request carried is
+   * destroyed first, so an id planted before login is worthless after it.
+   */
+  async create(request: FastifyRequest, reply: FastifyReply, user: AuthenticatedUser): Promise<ActiveSession> {
+    const previous = request.cookies[this.#settings.cookieName];
+    if (looksLikeSessionId(previous)) await this.#store.delete(storeKeyOf(previous));
+
+    const id = newSessionId();
+    const now = this.#now();
+    const record: SessionRecord = { user, createdAt: now, lastSeenAt: now, csrf: randomBytes(24).toString('base64url') };
+    await this.#store.set(storeKeyOf(id), record, this.#ttlSeconds(record, now));
+    await this.#index(user.loginId, storeKeyOf(id));
+    reply.setCookie(this.#settings.cookieName, id, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.#settings.secureCookies,
+    });
+    return { id, sid: sidClaimOf(id), record };
+  }
+
+  /** End the request's session (if any) and clear the cookie. Answers the ended session. */
+  async destroy(request: FastifyRequest, reply: FastifyReply): Promise<ActiveSession | undefined> {
+    const session = await this.load(request);
+    const raw = request.cookies[this.#settings.cookieName];
+    if (looksLikeSessionId(raw)) await this.#store.delete(storeKeyOf(raw));
+    reply.clearCookie(this.#settings.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.#settings.secureCookies });
+    return session;
+  }
+
+  /** End every session of a user (IdP-initiated single logout). Answers how many ended. */
+  async endSessionsOf(loginId: string): Promise<number> {
+    const indexKey = userIndexKey(loginId);
+    const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
+    for (const key of keys) await this.#store.delete(key);
+    await this.#store.delete(indexKey);
+    return keys.length;
+  }
+
+  async #index(loginId: string, key: string): Promise<void> {
+    const indexKey = userIndexKey(loginId);
+    const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
+    // Keep the index bounded: a user rarely has more than a handful of live sessions.
+    const live: string[] = [];
+    for (const k of keys.slice(-49)) if (await this.#store.get(k)) live.push(k);
+    live.push(key);
+    await this.#store.set(indexKey, live, this.#settings.absoluteTimeoutSeconds);
+  }
+
+  #ttlSeconds(record: SessionRecord, now: number): number {
+    const absoluteLeft = record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000 - now;
+    return Math.max(1, Math.ceil(Math.min(this.#settings.idleTimeoutSeconds * 1000, absoluteLeft) / 1000));
+  }
+}
+
+function userIndexKey(loginId: string): string {
+  return 'user-sessions:' + loginId;
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { claimNamesWith, IDENTITY_ATTRIBUTES, type PortcullisTokenClaims } from '../../engine-client/token/claims.js';
+import type { AuthenticatedUser } from '../authenticators/types.js';
+import type { SigningKeys } from './key-store.js';
+
+export interface MinterSettings {
+  issuer: string;
+  lifetimeSeconds: number;
+  renewBeforeSeconds: number;
+  /** attribute → claim name overrides */
+  claimNames: Record<string, string>;
+  /** most cached tokens; one per (session, audience) */
+  cacheSize?: number;
+  now?: () => number;
+}
+
+export interface MintRequest {
+  user: AuthenticatedUser;
+  audience: string;
+  /** the token's `sid` claim (a digest of the session id) when there is a session */
+  sid?: string;
+  /** what the token may be reused for: the session digest, or a technical user's fingerprint */
+  cacheKey: string;
+}
+
+interface CachedToken {
+  token: string;
+  exp: number;
+}
+
+/**
+ * Mints the contract's token (engine-client/token/claims.ts) and reuses it per session and
+ * audience until it is close to expiry: signing is the costliest step on the hot path.
+ */
+export class TokenMinter {
+  readonly #keys: SigningKeys;
+  readonly #settings: MinterSettings;
+  readonly #claimNames: Record<string, string>;
+  readonly #cache: LRUCache<string, CachedToken>;
+  readonly #now: () => number;
+
+  constructor(keys: SigningKeys, settings: MinterSettings) {
+    this.#keys = keys;
+    this.#settings = settings;
+    this.#claimNames = claimNamesWith(settings.claimNames);
+    this.#cache = new LRUCache({ max: settings.cacheSize ?? 50_000 });
+    this.#now = settings.now ?? Date.now;
+  }
+
+  /** A token for this user and audience: cached when one has enough life left, else fresh. */
+  async tokenFor(request: MintRequest): Promise<string> {
+    const key = request.cacheKey + '\u0000' + request.audience;
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    const cached = this.#cache.get(key);
+    if (cached && cached.exp - nowSeconds > this.#settings.renewBeforeSeconds) return cached.token;
+    const { token, exp } = await this.mint(request, nowSeconds);
+    this.#cache.set(key, { token, exp });
+    return token;
+  }
+
+  /** Sync fast path: the cached token if it is still good, else undefined. */
+  cachedTokenFor(cacheKey: string, audience: string): string | undefined {
+    const cached = this.#cache.get(cacheKey + '\u0000' + audience);
+    if (!cached) return undefined;
+    return cached.exp - Math.floor(this.#now() / 1000) > this.#settings.renewBeforeSeconds ? cached.token : undefined;
+  }
+
+  /** Forget the tokens of a session (logout): they stay valid until exp, but are not handed out again. */
+  forget(cacheKey: string): void {
+    for (const key of this.#cache.keys()) if (key.startsWith(cacheKey + '\u0000')) this.#cache.delete(key);
+  }
+
+  async mint(request: MintRequest, nowSeconds = Math.floor(this.#now() / 1000)): Promise<{ token: string; exp: number }> {
+    const { user } = request;
+    const exp = nowSeconds + this.#settings.lifetimeSeconds;
+    const claims: Omit<PortcullisTokenClaims, 'iss' | 'aud' | 'sub' | 'iat' | 'nbf' | 'exp' | 'jti'> = {
+      roles: [...user.roles],
+      groups: [...user.groups],
+      acr: user.level,
+      amr: [...user.amr],
+    };
+    if (request.sid) claims.sid = request.sid;
+    const attributes: Record<string, string> = { loginId: user.loginId, ...user.attributes };
+    for (const attribute of IDENTITY_ATTRIBUTES) {
+      const value = attributes[attribute];
+      if (value !== undefined && value !== '') claims[this.#claimNames[attribute]] = value;
+    }
+    const key = this.#keys.current;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.#settings.issuer)
+      .setAudience(request.audience)
+      .setSubject(user.loginId)
+      .setIssuedAt(nowSeconds)
+      .setNotBefore(nowSeconds)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
+    return { token, exp };
+  }
+}
