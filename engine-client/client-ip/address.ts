@@ -1,0 +1,57 @@
+import { isIP, isIPv6 } from 'node:net';
+
+/**
+ * One spelling per address, so that logs, allow lists and rate limits agree:
+ * IPv6 lower-case and compressed, IPv4-mapped IPv6 (`::ffff:10.0.0.1`) turned into IPv4,
+ * zone ids (`fe80::1%eth0`) dropped. Answers undefined for anything that is not an address.
+ */
+export function normalizeAddress(raw: string | undefined | null): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  let value = raw.trim();
+  if (value.length === 0 || value.length > 64) return undefined;
+  const zone = value.indexOf('%');
+  if (zone !== -1) value = value.slice(0, zone);
+  const family = isIP(value);
+  if (family === 4) return value;
+  if (family !== 6) return undefined;
+  const canonical = canonicalIPv6(value);
+  return unmapIPv4(canonical) ?? canonical;
+}
+
+/** The address of one `X-Forwarded-For` entry: quotes, brackets and a port are tolerated. */
+export function parseForwardedEntry(entry: string): string | undefined {
+  let value = entry.trim();
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).trim();
+  if (value.startsWith('[')) {
+    // [v6] or [v6]:port
+    const close = value.indexOf(']');
+    if (close === -1) return undefined;
+    const rest = value.slice(close + 1);
+    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
+    const inner = value.slice(1, close);
+    return isIPv6(inner.split('%')[0] ?? '') ? normalizeAddress(inner) : undefined;
+  }
+  // a.b.c.d:port (one colon only; more colons mean a bare IPv6 address)
+  const colon = value.indexOf(':');
+  if (colon !== -1 && colon === value.lastIndexOf(':')) {
+    const port = value.slice(colon + 1);
+    if (!/^\d{1,5}$/.test(port)) return undefined;
+    value = value.slice(0, colon);
+    return isIP(value) === 4 ? value : undefined;
+  }
+  return normalizeAddress(value);
+}
+
+function canonicalIPv6(value: string): string {
+  // WHATWG URL parsing serialises IPv6 in the RFC 5952 form (lower-case, longest zero run compressed).
+  return new URL(`http://[${value}]/`).hostname.slice(1, -1);
+}
+
+/** `::ffff:a.b.c.d`, which the URL serialiser writes as `::ffff:XXXX:XXXX`, back to `a.b.c.d`. */
+function unmapIPv4(canonical: string): string | undefined {
+  const match = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!match) return undefined;
+  const high = parseInt(match[1]!, 16);
+  const low = parseInt(match[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}

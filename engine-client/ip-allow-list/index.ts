@@ -1,0 +1,2 @@
+export { createIpAllowList, DEFAULT_ALLOWED, type IpAllowList, type IpAllowListOptions } from './allow-list.js';
+export { createIpAllowListHook, type IpAllowListHookOptions } from './hook.js';

@@ -1,0 +1,16 @@
+/**
+ * Errors of the development certificate tool.
+ * - ERR_CERTS_OPTION           a bad option (the message names its path)
+ * - ERR_CERTS_OPENSSL_MISSING  no `openssl` command on PATH
+ * - ERR_CERTS_OPENSSL_FAILED   openssl refused; its last line of output is in the message
+ */
+export class CertsError extends Error {
+  readonly code: string;
+  readonly statusCode = 500;
+  readonly expose = false;
+  constructor(code: string, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'CertsError';
+    this.code = code;
+  }
+}

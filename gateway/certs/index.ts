@@ -1,0 +1,2 @@
+export { createDevCertificates, type CreateDevCertificatesOptions, type DevCertificates, type DevClientSpec, type IssuedCertificate } from './dev-certificates.js';
+export { CertsError } from './errors.js';
