@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * A policy document (YAML or JSON): operations an application registers and, per resource,
+ * the authorization rules and candidate shorthands. Structure only; the policy engine
+ * (policies/document.ts) checks operation names against the registry and compiles rules.
+ *
+ * ```yaml
+ * operations: [ 'reports:export', { name: 'payroll:run', whitelist: true } ]
+ * resources:
+ *   invoice:
+ *     kind: process
+ *     candidateStarterGroups: sales, ${extraStarters}
+ *     rules:
+ *       - { scope: GROUP, operation: CANCEL_PROCESS, permission: DENY, groups: [interns] }
+ * ```
+ */
+
+export const POLICY_SCOPES = ['USER', 'GROUP', 'PROCESS_STARTER', 'ASSIGNEE', 'OTHERS'] as const;
+export type PolicyScope = (typeof POLICY_SCOPES)[number];
+export const POLICY_PERMISSIONS = ['ALLOW', 'DENY'] as const;
+export type PolicyPermission = (typeof POLICY_PERMISSIONS)[number];
+
+/** `alice, bob, ${approvers}` or `[alice, '${approvers}']` */
+export const principalListSchema = z.union([z.string(), z.array(z.string().min(1))]);
+export type PrincipalListInput = z.infer<typeof principalListSchema>;
+
+const nonEmpty = (list: PrincipalListInput | undefined): boolean => {
+  if (list === undefined) return false;
+  const items = typeof list === 'string' ? list.split(',') : list;
+  return items.some((s) => s.trim().length > 0);
+};
+
+export const policyRuleSchema = z
+  .strictObject({
+    scope: z.enum(POLICY_SCOPES),
+    operation: z.string().min(1),
+    permission: z.enum(POLICY_PERMISSIONS),
+    /** USER scope: login ids or `${variable}` expressions */
+    users: principalListSchema.optional(),
+    /** GROUP scope: group names or `${variable}` expressions */
+    groups: principalListSchema.optional(),
+    /** GROUP scope: roles count as group-level principals */
+    roles: principalListSchema.optional(),
+    /** free text shown in explanations */
+    description: z.string().optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.scope === 'USER' && !nonEmpty(rule.users)) {
+      ctx.addIssue({ code: 'custom', path: ['users'], message: 'a USER rule needs users', params: { policyCode: 'principals-required' } });
+    }
+    if (rule.scope === 'GROUP' && !nonEmpty(rule.groups) && !nonEmpty(rule.roles)) {
+      ctx.addIssue({ code: 'custom', path: ['groups'], message: 'a GROUP rule needs groups (or roles)', params: { policyCode: 'principals-required' } });
+    }
+    const misplaced = (['users', 'groups', 'roles'] as const).filter((f) => rule[f] !== undefined && !fieldFits(rule.scope, f));
+    for (const f of misplaced) {
+      ctx.addIssue({ code: 'custom', path: [f], message: `a ${rule.scope} rule does not take ${f}`, params: { policyCode: 'field-not-allowed' } });
+    }
+  });
+export type PolicyRuleInput = z.infer<typeof policyRuleSchema>;
+
+function fieldFits(scope: PolicyScope, field: 'users' | 'groups' | 'roles'): boolean {
+  if (scope === 'USER') return field === 'users';
+  if (scope === 'GROUP') return field === 'groups' || field === 'roles';
+  return false;
+}
+
+export const policyResourceSchema = z.strictObject({
+  /** what the resource is (process, task, route, ...); shown in explanations */
+  kind: z.string().min(1).optional(),
+  description: z.string().optional(),
+  /** ALLOW START_PROCESS for these users/groups, OTHERS DENY START_PROCESS for everyone else */
+  candidateStarterUsers: principalListSchema.optional(),
+  candidateStarterGroups: principalListSchema.optional(),
+  /** ALLOW `candidateOperations` for these users/groups, OTHERS DENY them for everyone else */
+  candidateUsers: principalListSchema.optional(),
+  candidateGroups: principalListSchema.optional(),
+  /** operations the task candidates get; default [CLAIM_TASK] */
+  candidateOperations: z.array(z.string().min(1)).min(1).optional(),
+  rules: z.array(policyRuleSchema).default([]),
+});
+export type PolicyResourceInput = z.input<typeof policyResourceSchema>;
+
+export const operationDefinitionSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    name: z.string().min(1),
+    /** denied unless a rule allows it */
+    whitelist: z.boolean().default(false),
+  }),
+]);
+
+export const policyDocumentSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  operations: z.array(operationDefinitionSchema).default([]),
+  resources: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'resource names use letters, digits, _ . : -'), policyResourceSchema).default({}),
+});
+export type PolicyDocumentInput = z.input<typeof policyDocumentSchema>;
+export type PolicyDocument = z.infer<typeof policyDocumentSchema>;

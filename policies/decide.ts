@@ -1,0 +1,114 @@
+import { allow, deny, type Decision } from './reasons.js';
+import type { Subject } from './subject.js';
+import type { PolicyRule, ResourceInstance } from './rule.js';
+import { ALL, operationLineage, type OperationRegistry } from './operations.js';
+import { SCOPE_TIERS } from './scopes.js';
+import { matchTier, type OperationBucket, type RuleMatch } from './policy-index.js';
+
+export interface AppliedRule extends RuleMatch {
+  /** scope tier, 0 strongest (scopes.ts) */
+  tier: number;
+  /** the operation the rule names: the asked one, an ancestor module, or ALL */
+  via: string;
+}
+
+/** Why a decision came out as it did. */
+export interface Explanation {
+  resource: string;
+  operation: string;
+  subject: string;
+  /** every rule that applies to this subject, operation and instance: strongest tier first, most specific operation first */
+  applied: AppliedRule[];
+  /** the rules that decided (same tier, same operation level); empty when the default decided */
+  deciding: AppliedRule[];
+  basis: 'rule' | 'default';
+  /** one sentence, safe to show the caller */
+  why: string;
+}
+
+export interface PolicyDecision extends Decision {
+  explanation: Explanation;
+}
+
+/**
+ * Decide one operation for a subject on a resource instance, given the resource's rules
+ * bucketed by operation. Scope tier first (USER, then ASSIGNEE/PROCESS_STARTER, then GROUP,
+ * then OTHERS); within the deciding tier the most specific operation (exact, then each parent
+ * module, then ALL); at that level DENY beats ALLOW. No rule → the default: allowed, except
+ * whitelist operations (START_PROCESS and those registered so), which are denied.
+ */
+export function decideIndexed(
+  byOperation: Map<string, OperationBucket> | undefined,
+  operations: OperationRegistry,
+  subject: Subject,
+  instance: ResourceInstance,
+  operation: string,
+): PolicyDecision {
+  const levels = operation === ALL ? [ALL] : [...operationLineage(operation), ALL];
+  const applied: AppliedRule[] = [];
+  if (byOperation && byOperation.size > 0) {
+    for (let tier = 0; tier < SCOPE_TIERS.length; tier++) {
+      for (const via of levels) {
+        const bucket = byOperation.get(via);
+        if (!bucket) continue;
+        for (const m of matchTier(bucket, tier, subject, instance)) applied.push({ ...m, tier, via });
+      }
+    }
+  }
+  return conclude(applied, operations, subject, instance, operation, levels);
+}
+
+/** Shared by the indexed engine and any other way of finding the applied rules. */
+export function conclude(
+  applied: AppliedRule[],
+  operations: OperationRegistry,
+  subject: Subject,
+  instance: ResourceInstance,
+  operation: string,
+  levels: readonly string[] = operation === ALL ? [ALL] : [...operationLineage(operation), ALL],
+): PolicyDecision {
+  const base = { resource: instance.resource, operation, subject: subject.loginId, applied };
+  if (applied.length === 0) {
+    if (operations.isWhitelist(operation)) {
+      const why = `${operation} is denied unless a rule allows it, and no rule allows it for '${subject.loginId}'`;
+      return withExplanation(deny('forbidden', why), { ...base, deciding: [], basis: 'default', why });
+    }
+    const why = `no rule applies to '${subject.loginId}' for ${operation}; operations are allowed unless a rule denies them`;
+    return withExplanation(allow(why), { ...base, deciding: [], basis: 'default', why });
+  }
+
+  // `applied` holds tier 0 first, then by operation level; the first entry names the deciding group.
+  const tier = Math.min(...applied.map((a) => a.tier));
+  const inTier = applied.filter((a) => a.tier === tier);
+  const levelRank = (via: string) => levels.indexOf(via);
+  const level = Math.min(...inTier.map((a) => levelRank(a.via)));
+  // sorted so the explanation names the same rule whatever order the rules were written in
+  const deciding = inTier.filter((a) => levelRank(a.via) === level).sort((a, b) => (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0));
+  const denying = deciding.filter((a) => a.rule.permission === 'DENY');
+  const winner = denying[0] ?? deciding[0]!;
+  const why = sentence(winner, deciding.length, denying.length, applied.length, operation);
+  const detail = { rule: winner.rule.id, scope: winner.rule.scope, resource: instance.resource, operation };
+  const decision = denying.length > 0 ? deny('forbidden', why, detail) : allow(why, detail);
+  return withExplanation(decision, { ...base, deciding, basis: 'rule', why });
+}
+
+function withExplanation(d: Decision, explanation: Explanation): PolicyDecision {
+  return { ...d, explanation };
+}
+
+function sentence(winner: AppliedRule, decidingCount: number, denyCount: number, appliedCount: number, operation: string): string {
+  const r = winner.rule;
+  const verb = r.permission === 'DENY' ? 'denies' : 'allows';
+  const what = winner.via === operation ? operation : winner.via === ALL ? `ALL (covering ${operation})` : `${winner.via} (covering ${operation})`;
+  let s = `${r.scope} rule ${r.id} ${verb} ${what} to ${winner.matchedAs}`;
+  if (denyCount > 0 && denyCount < decidingCount) s += '; it contradicts an ALLOW in the same scope and DENY wins';
+  const outranked = appliedCount - decidingCount;
+  if (outranked > 0) s += `; ${outranked} other applying rule${outranked === 1 ? ' was' : 's were'} outranked by scope or by a more specific operation`;
+  return s;
+}
+
+/** Rules of a resource that concern `operation`: the operation itself, its parent modules and ALL. */
+export function rulesCovering(rules: readonly PolicyRule[], operation: string): PolicyRule[] {
+  const levels = new Set(operation === ALL ? [ALL] : [...operationLineage(operation), ALL]);
+  return rules.filter((r) => levels.has(r.operation));
+}
