@@ -1,0 +1,32 @@
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { PortcullisConfig } from '../config/schema/index.js';
+import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
+import type { SessionManager } from './sessions/session-manager.js';
+import type { ExpiringStore } from './sessions/store.js';
+import type { LoginThrottle } from './login/throttle.js';
+import type { TokenMinter } from './tokens/minter.js';
+import type { SigningKeys } from './tokens/key-store.js';
+
+/** Everything the gateway's route modules share, built once at start-up. */
+export interface GatewayContext {
+  readonly config: PortcullisConfig;
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly secureCookies: boolean;
+  readonly log: Logger;
+  readonly store: ExpiringStore;
+  readonly sessions: SessionManager;
+  readonly throttle: LoginThrottle;
+  readonly minter: TokenMinter;
+  readonly keys: SigningKeys;
+  readonly authenticators: {
+    readonly all: readonly Authenticator[];
+    readonly password: readonly PasswordAuthenticator[];
+    readonly routed: readonly RoutedAuthenticator[];
+    readonly request: readonly RequestAuthenticator[];
+  };
+  /** the decided client address (socket, or X-Forwarded-For from trusted proxies) */
+  clientAddress(request: FastifyRequest): string;
+}

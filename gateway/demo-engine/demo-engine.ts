@@ -1,0 +1,88 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+// The demo engine is what a real engine looks like: it imports engine-client and nothing else of ours.
+import { engineClient, requireRoles, type Identity } from '../../engine-client/index.js';
+
+/**
+ * Routes whose upstream is this URL are served by the demo engine the gateway starts. The
+ * `.invalid` top-level domain never resolves, so a misplaced demo config fails loudly.
+ */
+export const DEMO_ENGINE_UPSTREAM = 'http://demo-engine.invalid';
+
+export function isDemoEngineUpstream(upstream: string): boolean {
+  try {
+    return new URL(upstream).hostname === 'demo-engine.invalid';
+  } catch {
+    return false;
+  }
+}
+
+export interface DemoEngineOptions {
+  /** 0 picks a free loopback port */
+  port: number;
+  issuer: string;
+  /** the `aud` values of the routes it serves (one per portal) */
+  audiences: string[];
+  jwksUrl: string;
+  logger: Logger;
+}
+
+export interface RunningDemoEngine {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Token roles → the demo application's own roles. */
+const ROLE_MAP = { user: ['reader'], admin: ['reader', 'administrator'] };
+
+export async function buildDemoEngine(options: Omit<DemoEngineOptions, 'port'>): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger });
+  await app.register(engineClient, {
+    issuer: options.issuer,
+    audience: options.audiences,
+    jwksUrl: options.jwksUrl,
+    algorithms: ['EdDSA', 'ES256', 'RS256'],
+    identity: { userIdClaim: 'loginId', roleMap: ROLE_MAP, unmappedRoles: 'drop' },
+  });
+
+  for (const portal of ['app', 'admin'] as const) {
+    const guard = portal === 'admin' ? { preHandler: requireRoles('administrator') } : {};
+    app.get(`/${portal}/whoami`, guard, async (request) => whoami(request));
+    app.get(`/${portal}/`, guard, async (request, reply) => reply.type('text/html; charset=utf-8').send(portalPage(portal, request.identity!)));
+    app.get(`/${portal}/headers`, guard, async (request) => ({ headers: request.headers }));
+  }
+  return app;
+}
+
+export async function startDemoEngine(options: DemoEngineOptions): Promise<RunningDemoEngine> {
+  const app = await buildDemoEngine(options);
+  await app.listen({ host: '127.0.0.1', port: options.port });
+  const { port } = app.server.address() as { port: number };
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+function whoami(request: FastifyRequest) {
+  const identity = request.identity!;
+  return {
+    user: identity.userId,
+    roles: identity.roles,
+    tokenRoles: identity.tokenRoles,
+    groups: identity.groups,
+    attributes: identity.attributes,
+    level: identity.level,
+    amr: identity.amr,
+  };
+}
+
+function portalPage(portal: string, identity: Identity): string {
+  const esc = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const other = portal === 'app' ? 'admin' : 'app';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(portal)} · demo engine</title>
+<style>body{font-family:system-ui,sans-serif;margin:3rem;color:#1d2330}code{background:#f0f1f4;padding:.1rem .3rem}</style></head>
+<body><h1 id="portal">${portal === 'app' ? 'Application portal' : 'Administration portal'}</h1>
+<p>Hello <strong id="user">${esc(identity.userId)}</strong>. The engine verified your token.</p>
+<p>Application roles: <code id="roles">${esc(identity.roles.join(', '))}</code>; level <code>${esc(identity.level)}</code></p>
+<p><a id="other" href="/${other}/">Go to /${other}/</a> · <a href="/${portal}/whoami">whoami</a> · <a id="logout" href="/logout">Log out</a></p>
+</body></html>`;
+}

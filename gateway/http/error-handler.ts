@@ -1,0 +1,28 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+
+const GENERIC: Record<number, string> = {
+  500: 'the gateway failed to handle this request',
+  502: 'the application behind the gateway did not answer correctly',
+  503: 'a service the gateway depends on is unavailable; try again shortly',
+  504: 'the application behind the gateway did not answer in time',
+};
+
+/**
+ * Renders every error as `{statusCode, code, error, message}`. Client errors keep their
+ * message (they name the problem); server errors are logged in full and answered with a
+ * generic message, so no stack trace, secret or internal detail leaves the gateway.
+ */
+export function errorHandler(error: FastifyError & { expose?: boolean; headers?: Record<string, string> }, request: FastifyRequest, reply: FastifyReply) {
+  const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  const exposed = statusCode < 500 && error.expose !== false;
+  if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: error.code, statusCode }, `request refused: ${error.message}`);
+  if (error.headers) for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(statusCode).send({
+    statusCode,
+    code: error.code ?? (statusCode >= 500 ? 'GW_INTERNAL' : 'GW_BAD_REQUEST'),
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message: exposed ? error.message : (GENERIC[statusCode] ?? GENERIC[500]),
+  });
+}

@@ -1,0 +1,25 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedUser } from '../authenticators/types.js';
+import type { GatewayContext } from '../context.js';
+
+/** Who is calling: the user, and what their engine token may be cached under. */
+export interface Caller {
+  user: AuthenticatedUser;
+  /** the token's `sid` claim, when the caller has an SSO session */
+  sid?: string;
+  cacheKey: string;
+}
+
+/**
+ * Find the caller of a request: the SSO session first; without one, each request
+ * authenticator in configured order (trusted header, HTTP Basic, client certificate).
+ */
+export async function identifyCaller(request: FastifyRequest, gw: GatewayContext): Promise<Caller | undefined> {
+  const session = await gw.sessions.load(request);
+  if (session) return { user: session.record.user, sid: session.sid, cacheKey: session.sid };
+  for (const authenticator of gw.authenticators.request) {
+    const user = await authenticator.authenticate(request);
+    if (user) return { user, cacheKey: `${authenticator.name}\u0000${user.loginId}` };
+  }
+  return undefined;
+}

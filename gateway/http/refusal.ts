@@ -1,0 +1,46 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Reason } from '../../policies/reasons.js';
+import { messagePage } from '../pages/message-page.js';
+import { prefersHtml } from './prefers-html.js';
+
+export interface RefusalOptions {
+  /** WWW-Authenticate challenge for API clients without credentials */
+  challenge: string;
+  /** where a browser without a session goes, given the URL it asked for */
+  loginUrl(returnTo: string): string;
+}
+
+const STATUS: Record<string, number> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  'ip-denied': 403,
+  'level-insufficient': 403,
+  'rate-limited': 429,
+};
+
+/**
+ * The one place that turns a refusal reason into a response: a browser without a session
+ * is sent to the login page, an API client gets 401 with a challenge; everything else is
+ * 403 (a page that says why for browsers, the fixed JSON body for the rest). The log line
+ * carries the reason's detail; the response carries only its public message.
+ */
+export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions): FastifyReply {
+  const statusCode = STATUS[reason.code] ?? 403;
+  request.log.info({ refusal: reason.code, detail: reason.detail, url: request.url }, `request refused: ${reason.message}`);
+
+  if (statusCode === 401) {
+    if (prefersHtml(request)) return reply.redirect(options.loginUrl(request.url), 302);
+    return reply
+      .code(401)
+      .header('www-authenticate', options.challenge)
+      .send({ statusCode: 401, code: 'GW_UNAUTHENTICATED', error: 'Unauthorized', message: reason.message });
+  }
+  if (prefersHtml(request)) {
+    return reply
+      .code(statusCode)
+      .type('text/html; charset=utf-8')
+      .send(messagePage('Access denied', `You may not open this page: ${reason.message}.`, { href: '/logout', text: 'Log in as someone else' }));
+  }
+  const code = reason.code === 'ip-denied' ? 'GW_IP_DENIED' : reason.code === 'level-insufficient' ? 'GW_LEVEL_INSUFFICIENT' : 'GW_FORBIDDEN';
+  return reply.code(statusCode).send({ statusCode, code, error: statusCode === 429 ? 'Too Many Requests' : 'Forbidden', message: reason.message });
+}

@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context.js';
+import type { AuthenticatedUser, LoginCompletion } from '../authenticators/types.js';
+import { errors } from '../errors.js';
+import { loginPage } from '../pages/login-page.js';
+import { csrfMatches, issueCsrf } from './csrf.js';
+import { safeReturnTo } from './return-to.js';
+
+interface LoginForm {
+  username?: unknown;
+  password?: unknown;
+  csrf?: unknown;
+  returnTo?: unknown;
+}
+
+const MAX_LOGIN_LENGTH = 256;
+const MAX_PASSWORD_LENGTH = 1024;
+
+/** The login form (GET and POST /login) and the completion every authenticator ends with. */
+export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): LoginCompletion {
+  const completion: LoginCompletion = {
+    safeReturnTo,
+    async completeLogin(request, reply, user, returnTo) {
+      await gw.sessions.create(request, reply, user);
+      request.log.info({ user: user.loginId, authenticator: user.authenticator, level: user.level }, 'login succeeded');
+      await reply.redirect(safeReturnTo(returnTo), 303);
+    },
+    endSessionsOf: async (_authenticator, loginId) => gw.sessions.endSessionsOf(loginId),
+  };
+
+  const render = (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {
+    const csrf = issueCsrf(request, reply, gw.secureCookies);
+    const choices = gw.authenticators.routed.flatMap((a) => a.loginChoices?.(returnTo) ?? [{ label: a.label, url: a.loginUrl(returnTo) }]);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(loginPage({ csrf, returnTo, choices, showForm: gw.authenticators.password.length > 0, ...extra }));
+  };
+
+  app.get('/login', async (request, reply) => {
+    const returnTo = safeReturnTo((request.query as Record<string, unknown>).returnTo);
+    return render(request, reply, returnTo);
+  });
+
+  app.post('/login', async (request, reply) => {
+    const form = (request.body ?? {}) as LoginForm;
+    const returnTo = safeReturnTo(form.returnTo);
+    if (!csrfMatches(request, form.csrf)) throw errors.csrf();
+    if (typeof form.username !== 'string' || typeof form.password !== 'string') {
+      throw errors.badRequest('the login form needs the fields username and password');
+    }
+    const login = form.username.trim();
+    if (login.length === 0 || login.length > MAX_LOGIN_LENGTH || form.password.length > MAX_PASSWORD_LENGTH) {
+      return render(request, reply.code(400), returnTo, { error: 'Enter a user name and a password.', username: login.slice(0, MAX_LOGIN_LENGTH) });
+    }
+    const address = gw.clientAddress(request);
+    const wait = await gw.throttle.retryAfter(login, address);
+    if (wait > 0) {
+      request.log.warn({ user: login, address }, 'login refused: too many failures');
+      reply.code(429).header('retry-after', String(wait));
+      return render(request, reply, returnTo, { error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, username: login });
+    }
+
+    const user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
+    if (!user) {
+      const locked = await gw.throttle.recordFailure(login, address);
+      request.log.info({ user: login, address, locked: locked > 0 }, 'login failed: wrong user name or password');
+      return render(request, reply.code(401), returnTo, { error: 'Wrong user name or password.', username: login });
+    }
+    await gw.throttle.recordSuccess(login);
+    await completion.completeLogin(request, reply, user, returnTo);
+    return reply;
+  });
+
+  return completion;
+}
+
+/** Ask each password authenticator in configured order; the first that knows the user decides. */
+async function verifyWithPasswordAuthenticators(gw: GatewayContext, login: string, password: string, request: FastifyRequest): Promise<AuthenticatedUser | null> {
+  const ctx = { clientAddress: gw.clientAddress(request), log: request.log };
+  for (const authenticator of gw.authenticators.password) {
+    const user = await authenticator.verify(login, password, ctx);
+    if (user) return user;
+  }
+  return null;
+}

@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import httpProxy from '@fastify/http-proxy';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RouteConfig } from '../../config/schema/routes.js';
+import { runPhase, runPhaseSync, type Chain } from '../../filters/chain.js';
+import type { FilterContext, FilterSubject, RouteView } from '../../filters/types.js';
+import type { GatewayContext } from '../context.js';
+import { identifyCaller, type Caller } from '../http/identify.js';
+import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
+
+const kContext = Symbol('portcullis.filterContext');
+const kCaller = Symbol('portcullis.caller');
+
+type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext; [kCaller]?: Caller };
+
+export interface RouteProxyOptions {
+  route: RouteConfig;
+  view: RouteView;
+  chain: Chain;
+  /** upstream URL after demo-engine substitution */
+  upstream: string;
+  refusal: RefusalOptions;
+  /** cookies that belong to the gateway and never reach an engine */
+  gatewayCookies: readonly string[];
+  /** a phase's condition check (richer start conditions plug in here) */
+  conditionCheck?: Parameters<typeof runPhase>[2];
+}
+
+/** The caller of a proxied request, for filters that need more than the subject (token minting). */
+export function callerOf(request: FastifyRequest): Caller | undefined {
+  return (request as ProxiedRequest)[kCaller];
+}
+
+/**
+ * Mount one route: the access and before phases run in the proxy's preHandler, the
+ * after phase sees the upstream's response headers, and the upstream request carries
+ * only the headers the chain decided.
+ */
+export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContext, options: RouteProxyOptions): Promise<void> {
+  const { view, chain, refusal } = options;
+  const gatewayCookies = new Set(options.gatewayCookies);
+
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const caller = view.requireSession || chain.access.length > 0 ? await identifyCaller(request, gw) : undefined;
+    const ctx: FilterContext = {
+      request,
+      route: view,
+      subject: caller ? subjectOf(caller) : undefined,
+      clientAddress: gw.clientAddress(request),
+      upstreamHeaders: {},
+      removeHeaders: new Set(),
+      state: new Map(),
+    };
+    (request as ProxiedRequest)[kContext] = ctx;
+    (request as ProxiedRequest)[kCaller] = caller;
+    const refused = (await runPhase(chain.access, ctx, options.conditionCheck)) ?? (await runPhase(chain.before, ctx, options.conditionCheck));
+    if (refused) return sendRefusal(request, reply, refused, refusal);
+  };
+
+  const upstreamHeaders = (request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders => {
+    const ctx = (request as ProxiedRequest)[kContext];
+    const out: IncomingHttpHeaders = { ...headers };
+    if (!ctx) return out;
+    for (const name of ctx.removeHeaders) delete out[name];
+    if (typeof out.cookie === 'string') {
+      const kept = withoutCookies(out.cookie, gatewayCookies);
+      if (kept) out.cookie = kept;
+      else delete out.cookie;
+    }
+    Object.assign(out, ctx.upstreamHeaders);
+    return out;
+  };
+
+  await app.register(httpProxy, {
+    upstream: options.upstream,
+    prefix: options.route.prefix,
+    rewritePrefix: options.route.prefix,
+    websocket: options.route.websocket,
+    preHandler: preHandler as never,
+    replyOptions: {
+      rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => upstreamHeaders(request as FastifyRequest, headers),
+      rewriteHeaders: (headers: IncomingHttpHeaders, request?: FastifyRequest) => {
+        const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
+        if (!ctx || chain.after.length === 0) return headers;
+        ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };
+        runPhaseSync(chain.after, ctx, options.conditionCheck);
+        return ctx.response.headers as IncomingHttpHeaders;
+      },
+      onError: (reply: FastifyReply, { error }: { error: Error }) => {
+        reply.request.log.warn({ route: view.name, err: { message: error.message, code: (error as { code?: string }).code } }, 'upstream request failed');
+        const timeout = /timeout/i.test(String((error as { code?: string }).code ?? error.message));
+        void reply.code(timeout ? 504 : 502).send({
+          statusCode: timeout ? 504 : 502,
+          code: timeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNAVAILABLE',
+          error: timeout ? 'Gateway Timeout' : 'Bad Gateway',
+          message: `the application behind ${view.prefix} is not reachable`,
+        });
+      },
+    },
+    ...(options.route.websocket
+      ? {
+          wsClientOptions: {
+            rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
+              const out = upstreamHeaders(request, { cookie: request.headers.cookie });
+              return { ...headers, ...(out as Record<string, string>) };
+            },
+          },
+        }
+      : {}),
+  } as never);
+}
+
+function subjectOf(caller: Caller): FilterSubject {
+  const { user } = caller;
+  return {
+    loginId: user.loginId,
+    roles: user.roles,
+    groups: user.groups,
+    level: user.level,
+    attributes: user.attributes,
+    amr: user.amr,
+    authenticator: user.authenticator,
+  };
+}
+
+/** Drop the gateway's own cookies (session, CSRF) from a Cookie header: engines never see them. */
+function withoutCookies(header: string, names: ReadonlySet<string>): string {
+  return header
+    .split(';')
+    .filter((pair) => {
+      const name = pair.slice(0, pair.indexOf('=') >>> 0).trim();
+      return !names.has(name);
+    })
+    .join(';')
+    .trim();
+}

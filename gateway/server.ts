@@ -1,0 +1,225 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { PortcullisConfig } from '../config/schema/index.js';
+import { createClientAddressResolver, clientAddressOf } from '../engine-client/client-ip/index.js';
+import { createAuthenticators } from './authenticators/registry.js';
+import type { PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
+import type { GatewayContext } from './context.js';
+import { errorHandler } from './http/error-handler.js';
+import { registerLoginRoutes } from './login/login-routes.js';
+import { registerLogoutRoutes } from './login/logout-routes.js';
+import { LoginThrottle } from './login/throttle.js';
+import { createLogger } from './logger.js';
+import { registerRouteProxy, callerOf } from './proxy/route-proxy.js';
+import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
+import { registerPortalRoutes } from './http/portal-routes.js';
+import { MemoryStore } from './sessions/memory-store.js';
+import { SessionManager } from './sessions/session-manager.js';
+import type { ExpiringStore } from './sessions/store.js';
+import { loadSigningKeys } from './tokens/key-store.js';
+import { TokenMinter } from './tokens/minter.js';
+import { GatewayError } from './errors.js';
+import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
+import type { BuiltinFilterDeps } from '../filters/builtin/index.js';
+
+export interface GatewayOptions {
+  /** folder of the configuration file; relative paths in it resolve from here */
+  configDir: string;
+  /** overrides config.server.dataDir */
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  /** a ready logger (tests pass a silent or capturing one) */
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  context: GatewayContext;
+  /** where the gateway listens, e.g. http://127.0.0.1:8080 */
+  url: string;
+  demoEngine?: RunningDemoEngine;
+  close(): Promise<void>;
+}
+
+/** Build the gateway and start listening. With `demoEngine.enabled`, the demo engine starts first. */
+export async function startGateway(config: PortcullisConfig, options: GatewayOptions): Promise<RunningGateway> {
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const listenPort = port === 0 ? await freePort(host) : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`;
+  const log = options.logger ?? createLogger(config.logLevel);
+
+  let demoEngine: RunningDemoEngine | undefined;
+  if (config.demoEngine.enabled || config.routes.some((r) => isDemoEngineUpstream(r.upstream))) {
+    const publicUrl = config.server.publicUrl ?? url;
+    demoEngine = await startDemoEngine({
+      port: config.demoEngine.port,
+      issuer: config.tokens.issuer ?? publicUrl,
+      audiences: config.routes.filter((r) => isDemoEngineUpstream(r.upstream)).map((r) => r.audience ?? r.name),
+      jwksUrl: `${url}/.well-known/jwks.json`,
+      logger: log.child({ component: 'demo-engine' }),
+    });
+  }
+  const { app, context } = await buildGateway(config, { ...options, logger: log, publicUrlFallback: url, demoEngineUrl: demoEngine?.url });
+  try {
+    await app.listen({ host, port: listenPort });
+  } catch (err) {
+    await demoEngine?.close();
+    throw err;
+  }
+  return {
+    app,
+    context,
+    url,
+    demoEngine,
+    async close() {
+      await app.close();
+      await demoEngine?.close();
+    },
+  };
+}
+
+export interface BuildOptions extends GatewayOptions {
+  logger: Logger;
+  /** the public URL when config.server.publicUrl is not set */
+  publicUrlFallback: string;
+  /** replaces demo-engine upstreams */
+  demoEngineUrl?: string;
+}
+
+/** Build the fastify app of the gateway without listening (tests use inject on it). */
+export async function buildGateway(config: PortcullisConfig, options: BuildOptions): Promise<{ app: FastifyInstance; context: GatewayContext }> {
+  const env = options.env ?? process.env;
+  const production = env.NODE_ENV === 'production';
+  const log = options.logger;
+  const dataDir = resolve(options.dataDir ?? config.server.dataDir);
+  const publicUrl = config.server.publicUrl ?? options.publicUrlFallback;
+  const secureCookies = publicUrl.startsWith('https:');
+
+  const store = createStore(config);
+  const sessions = new SessionManager(store, { ...config.session, secureCookies });
+  const keys = await loadSigningKeys({
+    keysDir: resolve(dataDir, 'keys'),
+    algorithm: config.tokens.algorithm,
+    privateKeyFile: config.tokens.privateKeyFile ? resolve(options.configDir, config.tokens.privateKeyFile) : undefined,
+    generateIfMissing: true,
+    production,
+  });
+  const minter = new TokenMinter(keys, {
+    issuer: config.tokens.issuer ?? publicUrl,
+    lifetimeSeconds: config.tokens.lifetimeSeconds,
+    renewBeforeSeconds: config.tokens.renewBeforeSeconds,
+    claimNames: config.tokens.claimNames,
+  });
+  const authenticators = await createAuthenticators(config.authenticators, { configDir: options.configDir, dataDir, publicUrl, log, sharedStore: store });
+  const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
+
+  const context: GatewayContext = {
+    config,
+    configDir: options.configDir,
+    dataDir,
+    publicUrl,
+    secureCookies,
+    log,
+    store,
+    sessions,
+    throttle: new LoginThrottle(store, config.loginThrottle),
+    minter,
+    keys,
+    authenticators: {
+      all: authenticators,
+      password: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
+      routed: authenticators.filter((a): a is RoutedAuthenticator => a.kind === 'routed'),
+      request: authenticators.filter((a): a is RequestAuthenticator => a.kind === 'request'),
+    },
+    clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
+  };
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.server.bodyLimit,
+    trustProxy: false, // the client address is decided by our trusted-proxy list, never by hop count
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 500 },
+  });
+  app.setErrorHandler(errorHandler);
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: config.server.bodyLimit });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return { keys: keys.previous ? [keys.current.publicJwk, keys.previous.publicJwk] : [keys.current.publicJwk] };
+  });
+  const completion = registerLoginRoutes(app, context);
+  registerLogoutRoutes(app, context);
+  for (const routed of context.authenticators.routed) await routed.register(app, completion);
+  registerPortalRoutes(app, context);
+
+  const deps: BuiltinFilterDeps = {
+    tokenHeader: config.tokens.header.toLowerCase(),
+    tokenScheme: config.tokens.scheme,
+    identityHeaders: [],
+    forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
+    tokenFor(ctx) {
+      const caller = callerOf(ctx.request);
+      if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
+      return (
+        minter.cachedTokenFor(caller.cacheKey, ctx.route.audience) ??
+        minter.tokenFor({ user: caller.user, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey })
+      );
+    },
+  };
+  const refusal = {
+    challenge: `Bearer realm="portcullis"`,
+    loginUrl: (returnTo: string) => `/login?returnTo=${encodeURIComponent(returnTo)}`,
+  };
+  for (const route of config.routes) {
+    const view = routeViewOf(route);
+    const upstream = isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream;
+    await registerRouteProxy(app, context, {
+      route,
+      view,
+      chain: buildRouteChain(route, view, config.globalFilters, deps),
+      upstream,
+      refusal,
+      gatewayCookies: [config.session.cookieName, 'portcullis_csrf'],
+    });
+  }
+
+  app.addHook('onClose', async () => {
+    for (const a of authenticators) await a.close?.();
+    await store.close();
+  });
+  return { app, context };
+}
+
+function createStore(config: PortcullisConfig): ExpiringStore {
+  if (config.session.store === 'redis') {
+    throw new GatewayError('GW_CONFIG_INVALID', 500, "session.store: 'redis' is not available in this build; use 'memory'");
+  }
+  return new MemoryStore({ maxEntries: config.session.maxSessions * 2 });
+}
+
+function demoUpstream(url: string | undefined, route: string): string {
+  if (!url) throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route}].upstream: the demo engine is not running`);
+  return url;
+}
+
+/** A free TCP port on the host, so the demo engine can learn the gateway's JWKS URL before the gateway listens. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * One benchmark server per process, so the load generator and each server get their own
+ * event loop: `tsx test/bench/servers.ts <upstream|bare-proxy|gateway> [upstreamUrl]`.
+ * Prints `ready <url>` when listening.
+ */
+import Fastify from 'fastify';
+import httpProxy from '@fastify/http-proxy';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { portcullisConfigSchema } from '../../config/schema/index.js';
+import { createLogger } from '../../gateway/logger.js';
+import { startGateway } from '../../gateway/server.js';
+import { writeUsersFile, DEMO_USERS } from '../support/gateway.js';
+
+const [kind, upstream] = process.argv.slice(2);
+
+async function main(): Promise<string> {
+  if (kind === 'upstream') {
+    const app = Fastify({ logger: false });
+    const body = { ok: true, message: 'hello from the upstream', items: [1, 2, 3, 4, 5] };
+    app.get('/bench/*', async () => body);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  }
+  if (kind === 'bare-proxy') {
+    const app = Fastify({ logger: false });
+    await app.register(httpProxy, { upstream: upstream!, prefix: '/bench/', rewritePrefix: '/bench/' });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  }
+  if (kind === 'gateway') {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-bench-'));
+    await writeUsersFile(dir, DEMO_USERS);
+    const config = portcullisConfigSchema.parse({
+      authenticators: [{ type: 'file', name: 'local', usersFile: 'users.yaml' }],
+      routes: [
+        { name: 'bench', prefix: '/bench/', upstream: upstream! },
+        { name: 'app', prefix: '/app/', upstream: 'http://demo-engine.invalid' },
+      ],
+      demoEngine: { enabled: true },
+      logLevel: 'warn',
+    });
+    const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: createLogger('warn') });
+    return gateway.url;
+  }
+  throw new Error(`unknown server kind '${kind}'`);
+}
+
+main().then(
+  (url) => console.log(`ready ${url}`),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
