@@ -3,6 +3,7 @@ import { authenticatorSchema } from './authenticators.js';
 import { routeSchema, filterRefSchema } from './routes.js';
 import { secretRef, durationSeconds, urlString } from './common.js';
 import { DEFAULTS } from '../defaults.js';
+import { checkConsistency } from './consistency.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -75,7 +76,7 @@ export const portcullisConfigSchema = z.strictObject({
   globalFilters: z.array(filterRefSchema).default([]),
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+}).superRefine(checkConsistency);
 
 export type PortcullisConfig = z.infer<typeof portcullisConfigSchema>;
 export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;

@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+
+/**
+ * Rules that span several options, checked after each option is valid on its own. Each
+ * problem names the option to change. Kept beside the schema so every parse applies them.
+ */
+
+interface CheckedConfig {
+  session: { idleTimeoutSeconds: number; absoluteTimeoutSeconds: number };
+  tokens: { lifetimeSeconds: number; renewBeforeSeconds: number };
+  authenticators: Array<{ name: string }>;
+  routes: Array<{ name: string; prefix: string; upstream: string }>;
+}
+
+type Ctx = z.core.$RefinementCtx<CheckedConfig>;
+
+function firstIndexBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    if (!seen.has(key(item))) seen.set(key(item), i);
+  });
+  return seen;
+}
+
+function unique<T>(ctx: Ctx, items: readonly T[], list: string, field: string, key: (item: T) => string, what: string): void {
+  const first = firstIndexBy(items, key);
+  items.forEach((item, i) => {
+    const j = first.get(key(item))!;
+    if (j !== i) ctx.addIssue({ code: 'custom', path: [list, i, field], message: `duplicate ${what} "${key(item)}" (also ${list}[${j}])`, input: key(item) });
+  });
+}
+
+export function checkConsistency(config: CheckedConfig, ctx: Ctx): void {
+  if (config.session.absoluteTimeoutSeconds < config.session.idleTimeoutSeconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['session', 'absoluteTimeoutSeconds'],
+      message: `must be at least session.idleTimeoutSeconds (${config.session.idleTimeoutSeconds})`,
+      input: config.session.absoluteTimeoutSeconds,
+    });
+  }
+  if (config.tokens.renewBeforeSeconds >= config.tokens.lifetimeSeconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tokens', 'renewBeforeSeconds'],
+      message: `must be less than tokens.lifetimeSeconds (${config.tokens.lifetimeSeconds})`,
+      input: config.tokens.renewBeforeSeconds,
+    });
+  }
+  unique(ctx, config.authenticators, 'authenticators', 'name', (a) => a.name, 'authenticator name');
+  unique(ctx, config.routes, 'routes', 'name', (r) => r.name, 'route name');
+  unique(ctx, config.routes, 'routes', 'prefix', (r) => r.prefix, 'route prefix');
+  config.routes.forEach((route, i) => {
+    const url = new URL(route.upstream);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'upstream'], message: 'must be an http:// or https:// URL', input: route.upstream });
+    }
+  });
+}
