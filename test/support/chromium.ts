@@ -1,8 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -17,11 +14,11 @@ export function ensureChromium(): void {
 
 /**
  * Headless Chromium with the flags this closed network needs: without the background
- * networking switches Chromium keeps trying hosts it cannot reach.
+ * networking switches Chromium keeps trying hosts it cannot reach. Playwright gives each
+ * launch a fresh, empty profile of its own.
  */
 export async function launchChromium(): Promise<Browser> {
   ensureChromium();
-  const profile = await mkdtemp(join(tmpdir(), 'portcullis-chromium-'));
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -33,7 +30,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
 }
