@@ -1,0 +1,88 @@
+/**
+ * portcullis/engine-client: everything an engine needs to trust the gateway's token and know
+ * its caller, and nothing more (no gateway, LDAP, SAML or Redis code is loaded by importing
+ * it; test/engine-client/isolation.test.ts checks that).
+ *
+ * Exports are grouped by module; append a group for a new module rather than editing others.
+ */
+
+// --- errors -------------------------------------------------------------------------------
+export {
+  EngineClientError,
+  TokenError,
+  RoleRequiredError,
+  JwksError,
+  OptionsError,
+  DevModeError,
+  ERROR_CODES,
+  bearerChallenge,
+  isEngineClientError,
+} from './errors.js';
+export type { EngineClientErrorCode } from './errors.js';
+
+// --- token: the contract ------------------------------------------------------------------
+export {
+  IDENTITY_ATTRIBUTES,
+  DEFAULT_CLAIM_NAMES,
+  ASYMMETRIC_ALGORITHMS,
+  claimNamesWith,
+} from './token/claims.js';
+export type {
+  AuthLevel,
+  AuthMethod,
+  IdentityAttribute,
+  ActorClaim,
+  PortcullisTokenClaims,
+  TokenAlgorithm,
+} from './token/claims.js';
+
+// --- token: verification ------------------------------------------------------------------
+export { verifyToken, createTokenVerifier, TokenVerifier } from './token/verify.js';
+export type { VerifiedToken, VerifierStats } from './token/verify.js';
+export { VERIFY_DEFAULTS, resolveVerifyOptions } from './token/options.js';
+export type {
+  VerifyOptions,
+  ResolvedVerifyOptions,
+  JwksFetchOptions,
+  VerifyCacheOptions,
+  EngineClientWarning,
+  TrustSource,
+} from './token/options.js';
+export { jwkThumbprint } from './token/trusted-keys.js';
+export type { TrustedKeyInput, TrustedKeyFile, PublicJwkSet } from './token/trusted-keys.js';
+
+// --- token: development mode --------------------------------------------------------------
+export {
+  loadDevKey,
+  mintDevToken,
+  assertNotProduction,
+  DEV_KEY_DEFAULTS,
+  DEV_KEY_FILES,
+  DEV_MODE_WARNING_CODE,
+} from './token/dev-key.js';
+export type { DevKey, DevKeyOptions, DevTokenRequest } from './token/dev-key.js';
+
+// --- identity -----------------------------------------------------------------------------
+export { mapIdentity } from './identity/map.js';
+export { mapRoles, hasAnyRole, hasAllRoles } from './identity/roles.js';
+export { IDENTITY_DEFAULTS, resolveIdentityMapping } from './identity/options.js';
+export type { IdentityMappingOptions, ResolvedIdentityMapping } from './identity/options.js';
+export type { Identity } from './identity/types.js';
+
+// --- fastify plugin -----------------------------------------------------------------------
+export { engineClient, requireRoles, readToken, PLUGIN_DEFAULTS } from './plugin.js';
+export type { EngineClientOptions, EngineClientRouteConfig, EngineClientDecoration } from './plugin.js';
+
+// --- other modules (client-ip, pool, obo, authorization, ...) append their groups below ---
+
+// --- authorization: policy decisions for engines (authorize, 403 preHandler, REST endpoints) --
+export { createAuthorizer, authorize, subjectOf, loadPolicyFiles } from './authorization/index.js';
+export type { Authorizer, AuthorizationIdentity } from './authorization/index.js';
+export {
+  AuthorizationError,
+  AuthorizationDeniedError,
+  AuthorizationUnauthenticatedError,
+  AuthorizationOptionsError,
+} from './authorization/errors.js';
+export { authorizationPlugin, requireOperation } from './authorization/fastify.js';
+export type { AuthorizationPluginOptions } from './authorization/fastify.js';

@@ -1,0 +1,176 @@
+/**
+ * Verify the gateway's token: framework-free. `createTokenVerifier(options)` validates the
+ * options once (start-up) and builds the key source and the cache; `verifyToken(token,
+ * options)` does the same lazily, one verifier per options object.
+ *
+ * Order of checks, cheapest and most dangerous first: length, cache, header (alg from the
+ * allow-list, kid present), then jose (signature with the key of that kid and alg, iss, aud,
+ * exp/nbf/iat with the clock tolerance), then the contract's claim types.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { TokenError } from '../errors.js';
+import type { PortcullisTokenClaims, TokenAlgorithm } from './claims.js';
+import { checkContractClaims, REQUIRED_CLAIMS } from './contract-claims.js';
+import type { DevKey } from './dev-key.js';
+import { fromJoseError } from './jose-errors.js';
+import { resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyOptions } from './options.js';
+
+export interface VerifiedToken {
+  /** the contract claims, checked and frozen */
+  readonly claims: PortcullisTokenClaims;
+  readonly header: { readonly alg: TokenAlgorithm; readonly kid: string; readonly typ?: string };
+}
+
+export interface VerifierStats {
+  /** tokens whose signature was checked and accepted */
+  verified: number;
+  /** tokens answered from the cache of verified tokens */
+  cacheHits: number;
+  /** tokens refused */
+  refused: number;
+}
+
+interface CacheEntry {
+  result: VerifiedToken;
+  /** ms since epoch after which the entry is no longer used */
+  expiresAt: number;
+}
+
+type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export class TokenVerifier {
+  readonly options: ResolvedVerifyOptions;
+  readonly #getKey: JWTVerifyGetKey;
+  readonly #remote: RemoteKeySet | undefined;
+  readonly #cache: LRUCache<string, CacheEntry> | undefined;
+  readonly #stats: VerifierStats = { verified: 0, cacheHits: 0, refused: 0 };
+
+  constructor(options: VerifyOptions) {
+    this.options = resolveVerifyOptions(options);
+    const { trust } = this.options;
+    if (trust.kind === 'jwks') {
+      // jose's remote set: one fetch at a time, refetch on an unknown kid after the cooldown
+      this.#remote = createRemoteJWKSet(trust.url, {
+        timeoutDuration: trust.timeoutMs,
+        cooldownDuration: trust.cooldownMs,
+        cacheMaxAge: trust.cacheMaxAgeMs,
+      });
+      this.#getKey = this.#remote;
+    } else {
+      this.#getKey = createLocalJWKSet(trust.jwks);
+    }
+    if (this.options.cache) this.#cache = new LRUCache({ max: this.options.cache.max });
+  }
+
+  /** Counters since start (copies). */
+  get stats(): VerifierStats {
+    return { ...this.#stats };
+  }
+
+  /** The dev key, when the verifier trusts one (development mode). */
+  get devKey(): DevKey | undefined {
+    return this.options.trust.kind === 'dev' ? this.options.trust.devKey : undefined;
+  }
+
+  /** Fetch the JWKS now (e.g. at start-up, to fail early); a no-op for local keys. */
+  async reloadKeys(): Promise<void> {
+    if (!this.#remote) return;
+    try {
+      await this.#remote.reload();
+    } catch (err) {
+      throw fromJoseError(err, 'jwks');
+    }
+  }
+
+  /** Forget every verified token (e.g. after a key was withdrawn). */
+  clearCache(): void {
+    this.#cache?.clear();
+  }
+
+  /** Verify a token; resolves to its checked claims or rejects with a coded EngineClientError. */
+  async verify(token: unknown): Promise<VerifiedToken> {
+    try {
+      return await this.#verify(token);
+    } catch (err) {
+      this.#stats.refused++;
+      throw fromJoseError(err, this.options.trust.kind);
+    }
+  }
+
+  async #verify(token: unknown): Promise<VerifiedToken> {
+    if (typeof token !== 'string' || token === '') throw new TokenError('TOKEN_MISSING', 'token missing');
+    const o = this.options;
+    if (token.length > o.maxTokenLength) throw new TokenError('TOKEN_MALFORMED', 'token too long');
+    const now = o.clock();
+
+    const hit = this.#cache?.get(token);
+    if (hit) {
+      if (now < hit.expiresAt) {
+        this.#stats.cacheHits++;
+        return hit.result;
+      }
+      this.#cache!.delete(token);
+    }
+
+    if (!COMPACT_JWS.test(token)) throw new TokenError('TOKEN_MALFORMED', 'malformed token');
+    const header = decodeProtectedHeader(token);
+    // refuse before any key lookup: none, HS* (algorithm confusion) and anything not allowed
+    if (typeof header.alg !== 'string' || !(o.algorithms as readonly string[]).includes(header.alg)) {
+      throw new TokenError('TOKEN_ALG_NOT_ALLOWED', 'algorithm not allowed');
+    }
+    if (typeof header.kid !== 'string' || header.kid === '') throw new TokenError('TOKEN_MALFORMED', 'token has no key id');
+
+    const { payload } = await jwtVerify(token, this.#getKey, {
+      issuer: o.issuer,
+      audience: o.audience as string[],
+      algorithms: o.algorithms as string[],
+      clockTolerance: o.clockToleranceSeconds,
+      maxTokenAge: o.maxTokenAgeSeconds,
+      requiredClaims: [...REQUIRED_CLAIMS],
+      currentDate: new Date(now),
+    });
+    const nowSeconds = now / 1000;
+    if (typeof payload.iat === 'number' && payload.iat > nowSeconds + o.clockToleranceSeconds) {
+      throw new TokenError('TOKEN_NOT_YET_VALID', 'token issued in the future');
+    }
+    const claims = checkContractClaims(payload);
+    const result: VerifiedToken = Object.freeze({
+      claims,
+      header: Object.freeze({ alg: header.alg as TokenAlgorithm, kid: header.kid, ...(typeof header.typ === 'string' ? { typ: header.typ } : {}) }),
+    });
+    this.#stats.verified++;
+
+    if (this.#cache) {
+      // until exp (without the tolerance: a token near its end is checked again), and no
+      // longer than the maximum token age allows
+      let expiresAt = claims.exp * 1000;
+      if (o.maxTokenAgeSeconds !== undefined) expiresAt = Math.min(expiresAt, (claims.iat + o.maxTokenAgeSeconds) * 1000);
+      if (expiresAt > now) this.#cache.set(token, { result, expiresAt });
+    }
+    return result;
+  }
+}
+
+/** Validate the options and build a verifier (do this once, at start-up). */
+export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
+  return new TokenVerifier(options);
+}
+
+const verifiers = new WeakMap<object, TokenVerifier>();
+
+/**
+ * Verify `token` against `options` (or a verifier). The verifier built for an options object
+ * is kept with it, so passing the same object again reuses its key set and cache.
+ */
+export async function verifyToken(token: unknown, options: VerifyOptions | TokenVerifier): Promise<VerifiedToken> {
+  if (options instanceof TokenVerifier) return options.verify(token);
+  let verifier = verifiers.get(options);
+  if (!verifier) {
+    verifier = new TokenVerifier(options);
+    verifiers.set(options, verifier);
+  }
+  return verifier.verify(token);
+}
