@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import type { Profile } from '@node-saml/node-saml';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { messagePage } from '../../pages/message-page.js';
+import type { ExpiringStore } from '../../sessions/store.js';
+import type { AuthenticatedUser, LoginCompletion } from '../types.js';
+import { SAML_ERROR_CODES as C, SamlError, refused } from './errors.js';
+import { replyLoginFailed } from './failure.js';
+import { ALLOWED_SIGNATURE_ALGORITHMS } from './preflight.js';
+import type { IdpClient } from './saml-client.js';
+import type { SamlSessionData } from './user-mapping.js';
+import { NS, firstChild, parseXmlStrict, textOf } from './xml.js';
+
+export interface LogoutDeps {
+  name: string;
+  clients: readonly IdpClient[];
+  store: ExpiringStore;
+  sessionLinkTtlSeconds: number;
+}
+
+/** Where the NameID → login id link lives, so an IdP LogoutRequest finds the user's sessions. */
+export function sessionLinkKey(name: string, idp: string, nameId: string): string {
+  return `saml:${name}:${idp}:subject:${createHash('sha256').update(nameId).digest('base64url')}`;
+}
+
+export async function rememberSessionLink(deps: LogoutDeps, user: AuthenticatedUser): Promise<void> {
+  const saml = user.extra?.saml as SamlSessionData | undefined;
+  if (!saml) return;
+  await deps.store.set(sessionLinkKey(deps.name, saml.idp, saml.nameId), user.loginId, deps.sessionLinkTtlSeconds);
+}
+
+/** The IdP single-logout URL carrying a LogoutRequest for this user, or undefined without SLO. */
+export async function logoutRequestUrl(deps: LogoutDeps, user: AuthenticatedUser): Promise<string | undefined> {
+  const saml = user.extra?.saml as SamlSessionData | undefined;
+  const client = saml && deps.clients.find((c) => c.idp.name === saml.idp);
+  if (!saml || !client?.idp.sloUrl) return undefined;
+  const profile: Profile = {
+    issuer: client.idp.entityId,
+    nameID: saml.nameId,
+    nameIDFormat: saml.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+    nameQualifier: saml.nameQualifier,
+    spNameQualifier: saml.spNameQualifier,
+    sessionIndex: saml.sessionIndex,
+  };
+  return client.saml.getLogoutUrlAsync(profile, '/', {});
+}
+
+/**
+ * The SP's single-logout endpoint (HTTP-Redirect and HTTP-POST). A LogoutResponse closes an
+ * SP-initiated logout; a LogoutRequest from the IdP must be signed by that IdP's key and ends
+ * every session of the user it names, then answers the IdP with a LogoutResponse.
+ */
+export async function handleSingleLogout(request: FastifyRequest, reply: FastifyReply, completion: LoginCompletion, deps: LogoutDeps) {
+  const params = (request.method === 'GET' ? request.query : request.body) as Record<string, string | undefined>;
+  const isGet = request.method === 'GET';
+  const originalQuery = request.raw.url?.split('?')[1] ?? '';
+  let client: IdpClient | undefined;
+  try {
+    const field = params?.SAMLRequest ? 'SAMLRequest' : params?.SAMLResponse ? 'SAMLResponse' : undefined;
+    if (!field) throw refused(C.malformed, 'neither SAMLRequest nor SAMLResponse given');
+    client = clientFor(deps.clients, decodeMessage(params[field]!, isGet));
+    if (field === 'SAMLResponse') {
+      if (isGet) await client.saml.validateRedirectAsync(params as Record<string, string>, originalQuery);
+      else await client.saml.validatePostResponseAsync(params as Record<string, string>);
+      return signedOutPage(reply);
+    }
+    if (isGet) {
+      // node-saml lets an unsigned redirect-binding request through; an IdP-initiated logout must be signed
+      if (!params.Signature || !params.SigAlg) throw refused(C.logoutRequest, 'unsigned LogoutRequest');
+      if (!ALLOWED_SIGNATURE_ALGORITHMS.has(params.SigAlg)) throw refused(C.weakAlgorithm, `SigAlg not allowed: ${params.SigAlg}`);
+    }
+    const { profile } = isGet
+      ? await client.saml.validateRedirectAsync(params as Record<string, string>, originalQuery)
+      : await client.saml.validatePostRequestAsync(params as Record<string, string>);
+    if (!profile?.nameID) throw refused(C.logoutRequest, 'LogoutRequest without NameID');
+    const loginId = await deps.store.get<string>(sessionLinkKey(deps.name, client.idp.name, profile.nameID));
+    let success = true;
+    if (loginId !== undefined) {
+      if (completion.endSessionsOf) {
+        const ended = await completion.endSessionsOf(deps.name, loginId);
+        request.log.info({ idp: client.idp.name, ended }, 'saml single logout ended sessions');
+      } else {
+        success = false;
+        request.log.error({ idp: client.idp.name }, 'saml single logout: the gateway cannot end sessions by user');
+      }
+    }
+    if (!client.idp.sloUrl) return signedOutPage(reply);
+    const url = await client.saml.getLogoutResponseUrlAsync(profile, params.RelayState ?? '', {}, success);
+    return reply.header('cache-control', 'no-store').redirect(url);
+  } catch (err) {
+    const coded = err instanceof SamlError ? err : refused(C.logoutRequest, `node-saml: ${(err as Error).message}`, err);
+    return replyLoginFailed(request, reply, coded, { step: 'slo', idp: client?.idp.name });
+  }
+}
+
+function signedOutPage(reply: FastifyReply) {
+  return reply
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(messagePage('Signed out', 'You are signed out of the gateway and of your identity provider.', { href: '/', text: 'Sign in again' }));
+}
+
+/** Read the message's Issuer (untrusted: it only picks whose key must have signed it). */
+function decodeMessage(value: string, deflated: boolean): string | undefined {
+  try {
+    const raw = Buffer.from(value, 'base64');
+    const xml = (deflated ? inflateRawSync(raw, { maxOutputLength: 256 * 1024 }) : raw).toString('utf8');
+    const root = parseXmlStrict(xml).documentElement!;
+    return textOf(firstChild(root as never, NS.assertion, 'Issuer'));
+  } catch (err) {
+    throw refused(C.malformed, `SAML logout message does not decode: ${(err as Error).message}`, err);
+  }
+}
+
+function clientFor(clients: readonly IdpClient[], issuer: string | undefined): IdpClient {
+  const client = clients.find((c) => c.idp.entityId === issuer);
+  if (!client) throw refused(C.unknownIssuer, `logout message from unknown issuer ${issuer ?? '(none)'}`);
+  return client;
+}
