@@ -1,0 +1,129 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { Policy } from '../../policies/policy.js';
+import type { ResourceInstance, PolicyRule } from '../../policies/rule.js';
+import { explanationJson } from '../../policies/explain.js';
+import { createAuthorizer, type AuthorizationIdentity, type Authorizer } from './authorize.js';
+import { AuthorizationDeniedError, AuthorizationOptionsError, AuthorizationUnauthenticatedError } from './errors.js';
+
+/**
+ * The only file of engine-client/authorization that touches fastify: a plugin that makes a
+ * policy available to routes, `requireOperation(...)` as a preHandler that answers 403 with the
+ * decision's reason, and read-only REST endpoints that show the rules and what the caller may do.
+ */
+
+export interface AuthorizationPluginOptions {
+  policy: Policy;
+  /** where the verified identity is; default `request.identity` (engine-client's token plugin) */
+  identityOf?: (request: FastifyRequest) => AuthorizationIdentity | undefined;
+  /**
+   * The resource instance for a REST check (starter, assignee, variables), looked up by the
+   * engine. Default: the resource by name only, so ASSIGNEE / PROCESS_STARTER rules do not apply.
+   */
+  instanceFor?: (request: FastifyRequest, resource: string) => ResourceInstance | Promise<ResourceInstance>;
+  /** mount the REST endpoints (default true) under `prefix` (default `/authorizations`) */
+  routes?: boolean;
+  prefix?: string;
+  /** roles that may list rules; default: any verified caller */
+  viewRoles?: string[];
+}
+
+interface AuthorizationState {
+  authorizer: Authorizer;
+  identityOf: (request: FastifyRequest) => AuthorizationIdentity | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    portcullisAuthorization: AuthorizationState;
+  }
+}
+
+const defaultIdentityOf = (request: FastifyRequest): AuthorizationIdentity | undefined =>
+  (request as unknown as { identity?: AuthorizationIdentity | null }).identity ?? undefined;
+
+const plugin: FastifyPluginAsync<AuthorizationPluginOptions> = async (app, opts) => {
+  if (!(opts.policy instanceof Policy)) throw new AuthorizationOptionsError('policy', 'must be a Policy (loadPolicyDocuments from portcullis/policies)');
+  if (opts.identityOf !== undefined && typeof opts.identityOf !== 'function') throw new AuthorizationOptionsError('identityOf', 'must be a function');
+  if (opts.prefix !== undefined && !/^\/[^?#]*$/.test(opts.prefix)) throw new AuthorizationOptionsError('prefix', 'must be a path starting with "/"');
+  const state: AuthorizationState = Object.freeze({ authorizer: createAuthorizer(opts.policy), identityOf: opts.identityOf ?? defaultIdentityOf });
+  app.decorate('portcullisAuthorization', state);
+  if (opts.routes !== false) {
+    await app.register(async (r) => mountRoutes(r, state, opts), { prefix: opts.prefix ?? '/authorizations' });
+  }
+};
+
+export const authorizationPlugin = fp(plugin, { fastify: '5.x', name: 'portcullis-authorization' });
+
+function identityOrThrow(state: AuthorizationState, request: FastifyRequest): AuthorizationIdentity {
+  const identity = state.identityOf(request);
+  if (!identity) throw new AuthorizationUnauthenticatedError();
+  return identity;
+}
+
+/**
+ * A preHandler that lets the request through only when the policy allows `operation` on the
+ * resource; otherwise 403 `AUTHZ_DENIED` whose message is the explanation's reason.
+ */
+export function requireOperation(
+  resource: string | ((request: FastifyRequest) => string | ResourceInstance | Promise<string | ResourceInstance>),
+  operation: string,
+): preHandlerAsyncHookHandler {
+  return async function checkOperation(this: FastifyInstance, request: FastifyRequest) {
+    const state = request.server.portcullisAuthorization;
+    if (!state) throw new AuthorizationOptionsError('requireOperation', 'register authorizationPlugin first');
+    const identity = identityOrThrow(state, request);
+    const target = typeof resource === 'function' ? await resource(request) : resource;
+    const decision = state.authorizer.authorize(identity, target, operation);
+    if (!decision.allowed) {
+      const rule = decision.reason.detail?.rule as string | undefined;
+      request.log.info({ operation, resource: typeof target === 'string' ? target : target.resource, rule }, 'authorization denied');
+      throw new AuthorizationDeniedError(decision.reason.message, rule);
+    }
+  };
+}
+
+function ruleJson(rule: PolicyRule): Record<string, unknown> {
+  const list = (l: PolicyRule['users']) => [...l.names, ...l.variables.map((v) => `\${${v}}`)];
+  return {
+    id: rule.id,
+    scope: rule.scope,
+    operation: rule.operation,
+    permission: rule.permission,
+    ...(rule.scope === 'USER' ? { users: list(rule.users) } : {}),
+    ...(rule.scope === 'GROUP' ? { groups: list(rule.groups), roles: list(rule.roles) } : {}),
+    ...(rule.description ? { description: rule.description } : {}),
+    origin: rule.source.origin,
+  };
+}
+
+async function mountRoutes(r: FastifyInstance, state: AuthorizationState, opts: AuthorizationPluginOptions): Promise<void> {
+  const policy = state.authorizer.policy;
+  const mayView = (identity: AuthorizationIdentity) =>
+    !opts.viewRoles || opts.viewRoles.length === 0 || (identity.roles ?? []).some((role) => opts.viewRoles!.includes(role));
+
+  r.get('/resources', async (request) => {
+    const identity = identityOrThrow(state, request);
+    if (!mayView(identity)) throw new AuthorizationDeniedError('listing authorizations needs one of the roles ' + opts.viewRoles!.join(', '));
+    return { resources: policy.resourceNames, operations: policy.operations.list() };
+  });
+
+  r.get<{ Params: { resource: string }; Querystring: { operation?: string } }>('/resources/:resource/rules', async (request) => {
+    const identity = identityOrThrow(state, request);
+    if (!mayView(identity)) throw new AuthorizationDeniedError('listing authorizations needs one of the roles ' + opts.viewRoles!.join(', '));
+    const { resource } = request.params;
+    const operation = typeof request.query.operation === 'string' && request.query.operation !== '' ? request.query.operation : undefined;
+    const rules = policy.rulesFor(resource, operation);
+    return { resource, ...(operation ? { operation } : {}), rules: rules.map(ruleJson) };
+  });
+
+  r.get<{ Params: { resource: string; operation: string } }>('/resources/:resource/operations/:operation', async (request) => {
+    const identity = identityOrThrow(state, request);
+    const { resource, operation } = request.params;
+    policy.resource(resource); // 404 before anything else
+    policy.assertOperation(operation); // 400
+    const instance = opts.instanceFor ? await opts.instanceFor(request, resource) : { resource };
+    const decision = state.authorizer.authorize(identity, instance, operation);
+    return { resource, operation, enforceable: decision.allowed, reason: decision.reason.message, explanation: explanationJson(decision) };
+  });
+}
