@@ -3,7 +3,7 @@
  * answers when the error reaches a client, `expose` says whether the message may be shown.
  */
 export class PoolError extends Error {
-  readonly code: string = 'ERR_POOL';
+  readonly code: string = 'POOL_ERROR';
   readonly statusCode: number = 500;
   get expose(): boolean {
     return this.statusCode < 500;
@@ -16,7 +16,7 @@ export class PoolError extends Error {
 
 /** The pool was given options it cannot work with; names the option's path. */
 export class PoolOptionsError extends PoolError {
-  override readonly code = 'ERR_POOL_OPTIONS';
+  override readonly code = 'POOL_OPTIONS_INVALID';
   constructor(
     readonly path: string,
     problem: string,
@@ -41,7 +41,7 @@ export interface DownEndpoint {
  * later; the operator's log line names the endpoints and since when they are down.
  */
 export class AllEndpointsDownError extends PoolError {
-  override readonly code = 'ERR_POOL_ALL_DOWN';
+  override readonly code = 'POOL_ALL_DOWN';
   override readonly statusCode = 503;
   constructor(
     readonly poolName: string,

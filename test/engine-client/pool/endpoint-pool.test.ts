@@ -135,14 +135,14 @@ describe('EndpointPool', () => {
     down.add('A').add('B').add('C');
     const err = await pool.run(work).catch((e) => e);
     expect(err).toBeInstanceOf(AllEndpointsDownError);
-    expect(err.code).toBe('ERR_POOL_ALL_DOWN');
+    expect(err.code).toBe('POOL_ALL_DOWN');
     expect(err.statusCode).toBe(503);
     expect(err.expose).toBe(false);
     expect(err.down.map((d: { id: string }) => d.id)).toEqual(['A', 'B', 'C']);
     expect(err.message).toMatch(/A down since \d{4}-/);
     // before the retry interval nothing is even tried
     calls.length = 0;
-    await expect(pool.run(work)).rejects.toMatchObject({ code: 'ERR_POOL_ALL_DOWN' });
+    await expect(pool.run(work)).rejects.toMatchObject({ code: 'POOL_ALL_DOWN' });
     expect(calls).toEqual([]);
   });
 
@@ -185,6 +185,6 @@ describe('EndpointPool', () => {
     } catch (e) {
       caught = e;
     }
-    expect(caught).toMatchObject({ code: 'ERR_POOL_OPTIONS', path: 'retryIntervalMs' });
+    expect(caught).toMatchObject({ code: 'POOL_OPTIONS_INVALID', path: 'retryIntervalMs' });
   });
 });

@@ -1,0 +1,140 @@
+import type { LdapAuthenticatorConfig } from '../../../config/schema/ldap.js';
+import { openLdap, type LdapSession } from '../../../engine-client/identity-backend/ldap-connection.js';
+import {
+  findUser,
+  firstValue,
+  identityAttributes,
+  readEntry,
+  resolveGroups,
+  userAttributes,
+  userDnFor,
+} from '../../../engine-client/identity-backend/ldap-directory.js';
+import type { LdapEntry } from '../../../engine-client/identity-backend/ldap-connection.js';
+import { AllEndpointsDownError, EndpointPool, type EndpointState } from '../../../engine-client/pool/index.js';
+import { failureLabel } from '../../../engine-client/pool/failure.js';
+import { applyRoleMapping } from '../role-mapping.js';
+import type { AuthenticatedUser, AuthenticatorContext, LoginContext, PasswordAuthenticator } from '../types.js';
+import { LdapAuthenticatorError } from './errors.js';
+import { loadLdapSettings, type LdapRuntimeSettings } from './settings.js';
+
+export interface LdapAuthenticator extends PasswordAuthenticator {
+  readonly type: 'ldap';
+  /** each LDAP server's state: up/down, since when, retry time, counts */
+  state(): EndpointState[];
+}
+
+/**
+ * Log in against LDAP / Active Directory: search the user with the service account, then
+ * bind as the user's DN with the password (or bind straight to `userDnPattern`). Groups come
+ * from an attribute or a group search and map to roles like file users' roles do.
+ *
+ * Answers null for a wrong password, an unknown user, an ambiguous login and an empty
+ * password (refused before anything is sent: an empty password is an unauthenticated bind
+ * that many servers accept). Servers sit in an endpoint pool: a server that cannot be
+ * reached is marked down and the login moves to the next; an answer never fails over.
+ */
+export async function createLdapAuthenticator(config: LdapAuthenticatorConfig, ctx: AuthenticatorContext): Promise<LdapAuthenticator> {
+  const log = ctx.log.child({ authenticator: config.name });
+  const settings = await loadLdapSettings(config, ctx.configDir);
+  const pool = new EndpointPool<string>({
+    name: config.name,
+    endpoints: config.servers.map((url) => ({ id: url, target: url })),
+    loadBalance: config.pool.loadBalance,
+    sticky: config.pool.sticky,
+    retryIntervalMs: config.pool.retryIntervalSeconds * 1000,
+    onEvent: (e) => {
+      if (e.type === 'down') log.warn({ server: e.endpoint, failure: e.failure, retryAt: e.retryAt }, 'LDAP server marked down; trying the next one');
+      else log.info({ server: e.endpoint, downSince: e.downSince }, 'LDAP server answers again');
+    },
+  });
+
+  const verifyOn = (url: string, login: string, password: string, lctx?: LoginContext) =>
+    withSession(url, config, settings, (session) => authenticate(session, config, settings, login, password, lctx ?? null, log));
+
+  return {
+    kind: 'password',
+    type: 'ldap',
+    name: config.name,
+    async verify(login, password, lctx): Promise<AuthenticatedUser | null> {
+      if (typeof login !== 'string' || typeof password !== 'string') return null;
+      if (password.length === 0) return null;
+      if (login.length === 0 || login.length > config.maxLoginLength) return null;
+      try {
+        return await pool.run((url) => verifyOn(url, login, password, lctx), { key: login.toLowerCase() });
+      } catch (err) {
+        if (err instanceof AllEndpointsDownError) {
+          log.error({ down: err.down }, 'LDAP login impossible: no server is reachable');
+          throw new LdapAuthenticatorError('GW_LDAP_UNAVAILABLE', `${config.name}: the directory cannot be reached; try again later`, err);
+        }
+        if (err instanceof LdapAuthenticatorError) throw err;
+        log.error({ failure: failureLabel(err) }, 'LDAP login failed: unexpected answer from the directory');
+        throw new LdapAuthenticatorError('GW_LDAP_DIRECTORY_ERROR', `${config.name}: the directory answered an error`, err);
+      }
+    },
+    state: () => pool.state(),
+  };
+}
+
+async function withSession<R>(url: string, config: LdapAuthenticatorConfig, settings: LdapRuntimeSettings, work: (s: LdapSession) => Promise<R>): Promise<R> {
+  const session = await openLdap({
+    url,
+    connectTimeoutMs: config.connectTimeoutMs,
+    operationTimeoutMs: config.operationTimeoutMs,
+    tls: settings.tls,
+  });
+  try {
+    return await work(session);
+  } finally {
+    await session.close();
+  }
+}
+
+async function serviceBind(session: LdapSession, config: LdapAuthenticatorConfig, settings: LdapRuntimeSettings): Promise<void> {
+  if (!config.bindDn) return;
+  if (!(await session.bind(config.bindDn, settings.bindPassword!))) {
+    throw new LdapAuthenticatorError('GW_LDAP_SERVICE_BIND_FAILED', `${config.name}: the directory refused the service account (bindDn)`);
+  }
+}
+
+/** One login attempt on one server. Null means "no": unknown, ambiguous or wrong password. */
+async function authenticate(
+  session: LdapSession,
+  config: LdapAuthenticatorConfig,
+  settings: LdapRuntimeSettings,
+  login: string,
+  password: string,
+  lctx: LoginContext | null,
+  log: AuthenticatorContext['log'],
+): Promise<AuthenticatedUser | null> {
+  let entry: LdapEntry | null;
+  if (config.userDnPattern) {
+    const dn = userDnFor(config, login);
+    if (!(await session.bind(dn, password))) return null;
+    entry = await readEntry(session, dn, userAttributes(config));
+    if (!entry) return null;
+    await serviceBind(session, config, settings);
+  } else {
+    await serviceBind(session, config, settings);
+    const lookup = await findUser(session, config, login);
+    if (lookup.found === null) {
+      // same answer as a wrong password; the operator learns about a too-wide filter
+      if (lookup.reason === 'ambiguous') (lctx?.log ?? log).warn({ user: login }, 'LDAP login refused: the user filter matches more than one entry');
+      return null;
+    }
+    entry = lookup.found;
+    if (!(await session.bind(entry.dn, password))) return null;
+    // groups are read with the service account's rights, not the user's
+    await serviceBind(session, config, settings);
+  }
+  const groups = await resolveGroups(session, config, entry, login);
+  return {
+    loginId: firstValue(entry, config.loginAttribute) ?? login,
+    roles: applyRoleMapping(groups, config.roleMapping),
+    groups,
+    attributes: identityAttributes(entry, config),
+    level: 'auth.weak',
+    amr: ['pwd', 'ldap'],
+    authenticator: config.name,
+    extra: { dn: entry.dn },
+  };
+}
