@@ -24,7 +24,7 @@ export interface AddressSet {
 }
 
 /**
- * Build the set once at start-up. A bad entry throws `ERR_ACCESS_OPTION` naming
+ * Build the set once at start-up. A bad entry throws `ACCESS_OPTION` naming
  * `<path>[i]`, so a typo in a trusted-proxy list cannot silently trust nobody (or everybody).
  */
 export function createAddressSet(entries: readonly string[], path = 'addresses'): AddressSet {

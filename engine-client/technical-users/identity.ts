@@ -1,29 +1,39 @@
-import type { AuthLevel, AuthMethod } from '../token/claims.js';
+import type { AuthLevel, AuthMethod, PortcullisTokenClaims } from '../token/claims.js';
 import type { CertificateSummary, TechnicalUser } from './technical-users.js';
 
 /**
- * What an engine knows about a technical user that called it directly over mTLS. Shaped
- * like the token identity (userId, roles, attributes, level, amr) so that role checks and the
- * REST guard treat both alike.
+ * What an engine knows about a technical user that called it directly over mTLS. It has
+ * the shape of the token identity (userId, roles, tokenRoles, groups, attributes, level, amr,
+ * claims) so that role checks, the REST guard and /whoami treat both alike; `technical` and
+ * `certificate` tell them apart. There is no token: `token` is empty and not enumerable.
  */
 export interface TechnicalIdentity {
-  userId: string;
-  roles: string[];
-  attributes: Record<string, string>;
-  level: AuthLevel;
-  amr: AuthMethod[];
-  technical: true;
-  certificate: CertificateSummary;
+  readonly userId: string;
+  readonly roles: readonly string[];
+  readonly tokenRoles: readonly string[];
+  readonly groups: readonly string[];
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly level: AuthLevel;
+  readonly amr: readonly AuthMethod[];
+  readonly claims: Readonly<Partial<PortcullisTokenClaims>>;
+  readonly token: string;
+  readonly technical: true;
+  readonly certificate: CertificateSummary;
 }
 
 export function technicalIdentity(user: TechnicalUser, certificate: CertificateSummary): TechnicalIdentity {
-  return {
+  const identity = {
     userId: user.id,
-    roles: [...user.roles],
-    attributes: { ...user.attributes },
-    level: 'auth.strong',
-    amr: ['mtls'],
-    technical: true,
-    certificate,
+    roles: Object.freeze([...user.roles]),
+    tokenRoles: Object.freeze([...user.roles]),
+    groups: Object.freeze([] as string[]),
+    attributes: Object.freeze({ ...user.attributes }),
+    level: 'auth.strong' as const,
+    amr: Object.freeze(['mtls'] as AuthMethod[]),
+    claims: Object.freeze({ sub: user.id, roles: [...user.roles], groups: [], acr: 'auth.strong' as const, amr: ['mtls'] }),
+    technical: true as const,
+    certificate: Object.freeze({ ...certificate }),
   };
+  Object.defineProperty(identity, 'token', { value: '', enumerable: false });
+  return Object.freeze(identity) as unknown as TechnicalIdentity;
 }

@@ -59,12 +59,12 @@ export interface DevCertificates {
  * stay valid when the command runs again.
  */
 export async function createDevCertificates(options: CreateDevCertificatesOptions): Promise<DevCertificates> {
-  if (!options || typeof options.dir !== 'string' || options.dir === '') throw new CertsError('ERR_CERTS_OPTION', 'dir: a folder is required');
+  if (!options || typeof options.dir !== 'string' || options.dir === '') throw new CertsError('CERTS_OPTION', 'dir: a folder is required');
   const dir = resolve(options.dir);
   const days = options.days ?? 365;
-  if (!Number.isInteger(days) || days < 1) throw new CertsError('ERR_CERTS_OPTION', 'days: must be a positive integer');
+  if (!Number.isInteger(days) || days < 1) throw new CertsError('CERTS_OPTION', 'days: must be a positive integer');
   const hosts = options.hosts ?? ['localhost', '127.0.0.1', '::1'];
-  if (hosts.length === 0) throw new CertsError('ERR_CERTS_OPTION', 'hosts: at least one host name or address is needed');
+  if (hosts.length === 0) throw new CertsError('CERTS_OPTION', 'hosts: at least one host name or address is needed');
   const clients = (options.clients ?? []).map((c, i) => checkClient(typeof c === 'string' ? { name: c } : c, i));
   const force = options.force === true;
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -128,15 +128,15 @@ export async function createDevCertificates(options: CreateDevCertificatesOption
 
 function checkClient(spec: DevClientSpec, index: number): DevClientSpec {
   if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(spec.name)) {
-    throw new CertsError('ERR_CERTS_OPTION', `clients[${index}].name: letters, digits, ".", "_" and "-" only`);
+    throw new CertsError('CERTS_OPTION', `clients[${index}].name: letters, digits, ".", "_" and "-" only`);
   }
   for (const entry of spec.san ?? []) {
     if (!/^(DNS|URI|email|IP|RID|otherName):[^,\n]+$/.test(entry)) {
-      throw new CertsError('ERR_CERTS_OPTION', `clients[${index}].san: "${entry}" is not TYPE:value`);
+      throw new CertsError('CERTS_OPTION', `clients[${index}].san: "${entry}" is not TYPE:value`);
     }
   }
   if (spec.notBefore && spec.notAfter && spec.notAfter <= spec.notBefore) {
-    throw new CertsError('ERR_CERTS_OPTION', `clients[${index}].notAfter: must be later than notBefore`);
+    throw new CertsError('CERTS_OPTION', `clients[${index}].notAfter: must be later than notBefore`);
   }
   return spec;
 }

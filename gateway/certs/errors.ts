@@ -1,8 +1,8 @@
 /**
  * Errors of the development certificate tool.
- * - ERR_CERTS_OPTION           a bad option (the message names its path)
- * - ERR_CERTS_OPENSSL_MISSING  no `openssl` command on PATH
- * - ERR_CERTS_OPENSSL_FAILED   openssl refused; its last line of output is in the message
+ * - CERTS_OPTION           a bad option (the message names its path)
+ * - CERTS_OPENSSL_MISSING  no `openssl` command on PATH
+ * - CERTS_OPENSSL_FAILED   openssl refused; its last line of output is in the message
  */
 export class CertsError extends Error {
   readonly code: string;

@@ -13,7 +13,7 @@ export function openssl(args: string[], cwd?: string): Promise<string> {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       reject(
         new CertsError(
-          missing ? 'ERR_CERTS_OPENSSL_MISSING' : 'ERR_CERTS_OPENSSL_FAILED',
+          missing ? 'CERTS_OPENSSL_MISSING' : 'CERTS_OPENSSL_FAILED',
           missing ? 'the openssl command was not found on PATH' : `openssl ${args[0]} failed: ${String(stderr).trim().split('\n').slice(-1)[0] ?? ''}`,
           error,
         ),
