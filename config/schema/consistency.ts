@@ -2,7 +2,8 @@ import type { z } from 'zod';
 
 /**
  * Rules that span several options, checked after each option is valid on its own. Each
- * problem names the option to change. Kept beside the schema so every parse applies them.
+ * problem names the option to change. Kept beside the schema so every parse applies them;
+ * attached with `when: no issues so far`, so these rules only ever see well-typed options.
  */
 
 interface CheckedConfig {

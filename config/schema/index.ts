@@ -76,7 +76,7 @@ export const portcullisConfigSchema = z.strictObject({
   globalFilters: z.array(filterRefSchema).default([]),
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-}).superRefine(checkConsistency);
+}).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 
 export type PortcullisConfig = z.infer<typeof portcullisConfigSchema>;
 export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
