@@ -193,3 +193,34 @@ describe('SAML ACS: refusals, each attack on its own', () => {
     }
   });
 });
+
+describe('SAML ACS: IdP-initiated (unsolicited) responses when enabled', () => {
+  let u: SpHarness;
+  beforeAll(async () => {
+    u = await startSp({ idp: h.idp, idpConfig: { allowUnsolicited: true } });
+  });
+  afterAll(async () => {
+    await u?.app.close();
+  });
+
+  it('accepts an unsolicited response once, and refuses the same assertion again as a replay', async () => {
+    const xml = u.idp.response({});
+    expect((await u.postToAcs(xml, '/app/')).statusCode).toBe(302);
+    expect(u.completion.logins.at(-1)!.user.loginId).toBe('alice');
+    const again = await u.postToAcs(xml, '/app/');
+    expect(again.statusCode).toBe(401);
+    expect(incidentOf(u, again.body).log?.code).toBe(C.replay);
+  });
+
+  it('lets only one of two simultaneous posts of the same response through', async () => {
+    const xml = u.idp.response({});
+    const results = await Promise.all([u.postToAcs(xml, '/'), u.postToAcs(xml, '/'), u.postToAcs(xml, '/')]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([302, 401, 401]);
+  });
+
+  it('still checks everything else on an unsolicited response (audience)', async () => {
+    const res = await u.postToAcs(u.idp.response({ audience: 'https://other-sp.test' }), '/');
+    expect(res.statusCode).toBe(401);
+    expect(incidentOf(u, res.body).log?.code).toBe(C.audience);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAML_ERROR_CODES as C } from '../../../../gateway/authenticators/saml/errors.js';
+import { buildLogoutRequest, redirectUrl, signElement, testKeyPair, toBase64 } from '../../../support/saml-idp.js';
+import { SP_URL, incidentOf, startSp } from './sp-harness.js';
+import type { SpHarness } from './sp-harness.js';
+
+let h: SpHarness;
+beforeAll(async () => {
+  h = await startSp();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function loginAs(user: string) {
+  const { requestId } = await h.startLogin('/');
+  const res = await h.postToAcs(h.idp.response({ user, inResponseTo: requestId, sessionIndex: `_si-${user}` }), '/');
+  expect(res.statusCode).toBe(302);
+  return h.completion.logins.at(-1)!.user;
+}
+
+const sloPath = (url: string) => url.replace(SP_URL, '');
+
+describe('SAML single logout started at the gateway', () => {
+  it('sends a LogoutRequest for the NameID and session index, and accepts the IdP answer', async () => {
+    const user = await loginAs('alice');
+    const url = await h.saml.logoutRedirect(user);
+    expect(url?.startsWith(h.idp.sloUrl)).toBe(true);
+
+    const idpAnswer = await fetch(url!, { redirect: 'manual' });
+    expect(idpAnswer.status).toBe(302);
+    expect(h.idp.logoutRequests.at(-1)).toMatchObject({ nameId: 'alice', sessionIndex: '_si-alice' });
+
+    const back = await h.app.inject({ method: 'GET', url: sloPath(idpAnswer.headers.get('location')!) });
+    expect(back.statusCode).toBe(200);
+    expect(back.body).toContain('Signed out');
+  });
+
+  it('has no IdP logout for a user whose IdP has no SLO URL', async () => {
+    const noSlo = await startSp({ idp: h.idp, idpConfig: { sloUrl: undefined } });
+    try {
+      const { requestId } = await noSlo.startLogin('/');
+      await noSlo.postToAcs(noSlo.idp.response({ inResponseTo: requestId }), '/');
+      expect(await noSlo.saml.logoutRedirect(noSlo.completion.logins.at(-1)!.user)).toBeUndefined();
+    } finally {
+      await noSlo.app.close();
+    }
+  });
+});
+
+describe('SAML single logout started at the IdP', () => {
+  it('ends the sessions of the named user on a signed LogoutRequest (HTTP-Redirect) and answers the IdP', async () => {
+    await loginAs('bob');
+    const xml = buildLogoutRequest({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, nameId: 'bob' });
+    const res = await h.app.inject({ method: 'GET', url: sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLRequest', xml, 'rs-1', h.idp.key)) });
+    expect(res.statusCode).toBe(302);
+    expect(String(res.headers.location).startsWith(h.idp.sloUrl)).toBe(true);
+    expect(new URL(String(res.headers.location)).searchParams.get('SAMLResponse')).toBeTruthy();
+    expect(h.completion.ended).toContainEqual({ authenticator: 'saml', loginId: 'bob' });
+  });
+
+  it('ends the sessions on a signed LogoutRequest over HTTP-POST', async () => {
+    await loginAs('alice');
+    const before = h.completion.ended.length;
+    const xml = signElement(buildLogoutRequest({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, nameId: 'alice' }), 'LogoutRequest', { key: h.idp.key });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/saml/slo',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ SAMLRequest: toBase64(xml) }).toString(),
+    });
+    expect(res.statusCode).toBe(302);
+    expect(h.completion.ended.slice(before)).toContainEqual({ authenticator: 'saml', loginId: 'alice' });
+  });
+
+  it('refuses an unsigned LogoutRequest and ends nothing', async () => {
+    await loginAs('bob');
+    const before = h.completion.ended.length;
+    const xml = buildLogoutRequest({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, nameId: 'bob' });
+    const res = await h.app.inject({ method: 'GET', url: sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLRequest', xml, undefined)) });
+    expect(res.statusCode).toBe(401);
+    expect(incidentOf(h, res.body).log?.code).toBe(C.logoutRequest);
+    expect(h.completion.ended.length).toBe(before);
+  });
+
+  it('refuses a LogoutRequest signed by another key and ends nothing', async () => {
+    const before = h.completion.ended.length;
+    const xml = buildLogoutRequest({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, nameId: 'bob' });
+    const res = await h.app.inject({ method: 'GET', url: sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLRequest', xml, undefined, testKeyPair('attacker'))) });
+    expect(res.statusCode).toBe(401);
+    expect(incidentOf(h, res.body).log?.code).toBe(C.logoutRequest);
+    expect(h.completion.ended.length).toBe(before);
+  });
+});
