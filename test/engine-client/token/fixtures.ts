@@ -123,11 +123,13 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
 }
 
 /** Run `promise` and return the error it rejects with (fails the test when it resolves). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string; statusCode?: number; [k: string]: unknown }> {
+export type Rejection = Error & { code?: string; statusCode?: number; expose?: boolean; headers?: Record<string, string> };
+
+export async function rejectionOf(promise: Promise<unknown>): Promise<Rejection> {
   try {
     await promise;
   } catch (err) {
-    return err as Error & { code?: string };
+    return err as Rejection;
   }
   throw new Error('expected a rejection, but the promise resolved');
 }
