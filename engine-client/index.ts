@@ -86,3 +86,50 @@ export {
 } from './authorization/errors.js';
 export { authorizationPlugin, requireOperation } from './authorization/fastify.js';
 export type { AuthorizationPluginOptions } from './authorization/fastify.js';
+
+// --- endpoint pool: round-robin, sticky, failover over identity-backend endpoints ---------
+export { EndpointPool, createEndpointPool, POOL_DEFAULTS, PoolError, PoolOptionsError, AllEndpointsDownError, EndpointUnreachableError, isConnectionFailure } from './pool/index.js';
+export type { EndpointPoolOptions, EndpointSpec, EndpointState, PoolEvent, RunOptions, DownEndpoint } from './pool/index.js';
+
+// --- identity backends: cached HTTP and LDAP lookups through the pool (ldapts loaded lazily) --
+export {
+  createHttpIdentityBackend,
+  createLdapIdentityBackend,
+  IdentityBackendError,
+  IDENTITY_BACKEND_ERROR_CODES,
+  IDENTITY_BACKEND_DEFAULTS,
+} from './identity-backend/index.js';
+export type {
+  HttpIdentityBackendOptions,
+  HttpBackendAuth,
+  LdapIdentityBackendOptions,
+  IdentityBackend,
+  IdentityRecord,
+  CallerCredentials,
+  CallOptions,
+  CacheOptions as IdentityBackendCacheOptions,
+  CacheStats as IdentityBackendCacheStats,
+  IdentityBackendErrorCode,
+} from './identity-backend/index.js';
+
+// --- access: client address, IP allow list, REST guard, technical users, on-behalf-of -----
+export {
+  AccessError,
+  AccessOptionError,
+  IpDeniedError,
+  UnauthenticatedError,
+  RoleMissingError,
+  RestDisabledError,
+  CertificateRequiredError,
+  CertificateUntrustedError,
+  TechnicalUserUnknownError,
+  TechnicalUserRevokedError,
+  OboNoSubjectError,
+  DownstreamFailedError,
+  DownstreamTimeoutError,
+} from './access-errors.js';
+export * from './client-ip/index.js';
+export * from './ip-allow-list/index.js';
+export * from './rest-guard/index.js';
+export * from './technical-users/index.js';
+export * from './obo/index.js';
