@@ -1,6 +1,7 @@
 import type { AuthenticatorConfig } from '../../config/schema/authenticators.js';
 import type { Authenticator, AuthenticatorContext } from './types.js';
 import { createFileAuthenticator } from './file/file-authenticator.js';
+import { createSamlAuthenticator } from './saml/index.js';
 
 type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Promise<Authenticator>;
 
@@ -10,6 +11,7 @@ type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Pro
  */
 export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type'], Factory>> = {
   file: createFileAuthenticator as Factory,
+  saml: createSamlAuthenticator as Factory,
 };
 
 export class AuthenticatorSetupError extends Error {

@@ -148,7 +148,7 @@ export class TestIdp {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  async #handle(method: string, rawUrl: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  async #handle(method: string, rawUrl: string): Promise<IdpReply> {
     const url = new URL(rawUrl, this.#baseUrl);
     const query = rawUrl.split('?')[1] ?? '';
     if (method === 'GET' && url.pathname === '/metadata') {
@@ -159,7 +159,7 @@ export class TestIdp {
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found' };
   }
 
-  #sso(url: URL, query: string) {
+  #sso(url: URL, query: string): IdpReply {
     const samlRequest = url.searchParams.get('SAMLRequest');
     if (!samlRequest) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'SAMLRequest missing' };
     const root = inflateToRoot(samlRequest);
@@ -178,7 +178,7 @@ export class TestIdp {
     return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: autoPostForm(acsUrl, { SAMLResponse: toBase64(xml), RelayState: received.relayState }) };
   }
 
-  #slo(url: URL, query: string) {
+  #slo(url: URL, query: string): IdpReply {
     const samlRequest = url.searchParams.get('SAMLRequest');
     if (!samlRequest) return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'logged out at the IdP' };
     const root = inflateToRoot(samlRequest);
@@ -206,6 +206,8 @@ export class TestIdp {
     return { signed: true, sigAlg, signatureValid: valid };
   }
 }
+
+type IdpReply = { status: number; headers: Record<string, string>; body: string };
 
 function inflateToRoot(b64: string): XElement {
   const xml = inflateRawSync(Buffer.from(b64, 'base64')).toString('utf8');
