@@ -18,9 +18,9 @@ export interface LdapRuntimeSettings {
 export async function loadLdapSettings(
   config: LdapAuthenticatorConfig,
   configDir: string,
-  index = 0,
 ): Promise<LdapRuntimeSettings> {
-  const at = (path: string) => `authenticators[${index}].${path}`;
+  // the factory does not know its index in the list; the name identifies it as well
+  const at = (path: string) => `authenticators[name=${config.name}].${path}`;
   const file = async (path: string, option: string) => {
     try {
       return await readFile(isAbsolute(path) ? path : resolve(configDir, path));
