@@ -12,6 +12,8 @@ export const DEFAULTS = {
   redis: {
     url: 'redis://127.0.0.1:6379',
     keyPrefix: 'portcullis:',
+    /** a gateway that cannot reach Redis at start fails fast instead of hanging */
+    connectTimeoutMs: 5_000,
   },
   session: {
     cookieName: 'portcullis_sid',

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { PortcullisConfig } from '../config/schema/index.js';
 import { createClientAddressResolver, clientAddressOf } from '../engine-client/client-ip/index.js';
 import { createAuthenticators } from './authenticators/registry.js';
-import type { PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
+import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
 import { registerLoginRoutes } from './login/login-routes.js';
@@ -18,9 +18,12 @@ import { registerRouteProxy, callerOf } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { MemoryStore } from './sessions/memory-store.js';
+import { RedisStore } from './sessions/redis-store.js';
+import { redisSchema } from '../config/schema/index.js';
+import { resolveSecret } from '../config/secrets.js';
 import { SessionManager } from './sessions/session-manager.js';
 import type { ExpiringStore } from './sessions/store.js';
-import { loadSigningKeys } from './tokens/key-store.js';
+import { loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
 import { TokenMinter } from './tokens/minter.js';
 import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
@@ -66,13 +69,16 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
       logger: log.child({ component: 'demo-engine' }),
     });
   }
-  const { app, context } = await buildGateway(config, { ...options, logger: log, publicUrlFallback: url, demoEngineUrl: demoEngine?.url });
+  let built: Awaited<ReturnType<typeof buildGateway>> | undefined;
   try {
-    await app.listen({ host, port: listenPort });
+    built = await buildGateway(config, { ...options, logger: log, publicUrlFallback: url, demoEngineUrl: demoEngine?.url });
+    await built.app.listen({ host, port: listenPort });
   } catch (err) {
+    await built?.app.close();
     await demoEngine?.close();
     throw err;
   }
+  const { app, context } = built;
   return {
     app,
     context,
@@ -102,22 +108,30 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const publicUrl = config.server.publicUrl ?? options.publicUrlFallback;
   const secureCookies = publicUrl.startsWith('https:');
 
-  const store = createStore(config);
+  const store = await createStore(config, options.configDir, env, log);
   const sessions = new SessionManager(store, { ...config.session, secureCookies });
-  const keys = await loadSigningKeys({
-    keysDir: resolve(dataDir, 'keys'),
-    algorithm: config.tokens.algorithm,
-    privateKeyFile: config.tokens.privateKeyFile ? resolve(options.configDir, config.tokens.privateKeyFile) : undefined,
-    generateIfMissing: true,
-    production,
-  });
+  // Whatever fails from here on must not leave a Redis connection or a watcher behind.
+  let keys: SigningKeys;
+  let authenticators: Authenticator[];
+  try {
+    keys = await loadSigningKeys({
+      keysDir: resolve(dataDir, 'keys'),
+      algorithm: config.tokens.algorithm,
+      privateKeyFile: config.tokens.privateKeyFile ? resolve(options.configDir, config.tokens.privateKeyFile) : undefined,
+      generateIfMissing: true,
+      production,
+    });
+    authenticators = await createAuthenticators(config.authenticators, { configDir: options.configDir, dataDir, publicUrl, log, sharedStore: store });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const minter = new TokenMinter(keys, {
     issuer: config.tokens.issuer ?? publicUrl,
     lifetimeSeconds: config.tokens.lifetimeSeconds,
     renewBeforeSeconds: config.tokens.renewBeforeSeconds,
     claimNames: config.tokens.claimNames,
   });
-  const authenticators = await createAuthenticators(config.authenticators, { configDir: options.configDir, dataDir, publicUrl, log, sharedStore: store });
   const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
 
   const context: GatewayContext = {
@@ -200,11 +214,27 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   return { app, context };
 }
 
-function createStore(config: PortcullisConfig): ExpiringStore {
-  if (config.session.store === 'redis') {
-    throw new GatewayError('GW_CONFIG_INVALID', 500, "session.store: 'redis' is not available in this build; use 'memory'");
+/** Memory for one process; Redis when several gateways share sessions, counters and replay caches. */
+async function createStore(config: PortcullisConfig, configDir: string, env: NodeJS.ProcessEnv, log: Logger): Promise<ExpiringStore> {
+  if (config.session.store !== 'redis') return new MemoryStore({ maxEntries: config.session.maxSessions * 2 });
+  const settings = config.session.redis ?? redisSchema.parse({});
+  // ioredis is loaded only when Redis is configured: a memory-store gateway never loads it.
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(settings.url, {
+    username: settings.username,
+    password: settings.password ? await resolveSecret(settings.password, { configDir, env }) : undefined,
+    connectTimeout: settings.connectTimeoutMs,
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+  });
+  redis.on('error', (err) => log.error({ code: (err as { code?: string }).code, problem: err.message }, 'redis connection problem'));
+  try {
+    await redis.connect();
+  } catch (cause) {
+    redis.disconnect();
+    throw new GatewayError('GW_STORE_UNAVAILABLE', 503, `session.redis.url: cannot connect to Redis at ${settings.url}`, { cause });
   }
-  return new MemoryStore({ maxEntries: config.session.maxSessions * 2 });
+  return new RedisStore(redis, settings.keyPrefix);
 }
 
 function demoUpstream(url: string | undefined, route: string): string {

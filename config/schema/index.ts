@@ -19,8 +19,12 @@ export const serverSchema = z.strictObject({
 });
 
 export const redisSchema = z.strictObject({
-  url: z.string().default(DEFAULTS.redis.url),
+  /** redis://host:port/db or rediss:// for TLS; put the password in `password`, not here */
+  url: z.string().regex(/^rediss?:\/\/[^@]*$/, 'must be redis://host:port[/db] or rediss://..., without credentials (use password)').default(DEFAULTS.redis.url),
+  username: z.string().optional(),
+  password: secretRef.optional(),
   keyPrefix: z.string().default(DEFAULTS.redis.keyPrefix),
+  connectTimeoutMs: z.number().int().positive().default(DEFAULTS.redis.connectTimeoutMs),
 });
 
 export const sessionSchema = z.strictObject({

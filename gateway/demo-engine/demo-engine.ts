@@ -3,19 +3,7 @@ import type { Logger } from 'pino';
 // The demo engine is what a real engine looks like: it imports engine-client and nothing else of ours.
 import { engineClient, requireRoles, type Identity } from '../../engine-client/index.js';
 
-/**
- * Routes whose upstream is this URL are served by the demo engine the gateway starts. The
- * `.invalid` top-level domain never resolves, so a misplaced demo config fails loudly.
- */
-export const DEMO_ENGINE_UPSTREAM = 'http://demo-engine.invalid';
-
-export function isDemoEngineUpstream(upstream: string): boolean {
-  try {
-    return new URL(upstream).hostname === 'demo-engine.invalid';
-  } catch {
-    return false;
-  }
-}
+export { isDemoEngineUpstream } from '../../config/demo.js';
 
 export interface DemoEngineOptions {
   /** 0 picks a free loopback port */
