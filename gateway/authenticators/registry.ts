@@ -2,6 +2,7 @@ import type { AuthenticatorConfig } from '../../config/schema/authenticators.js'
 import type { Authenticator, AuthenticatorContext } from './types.js';
 import { createFileAuthenticator } from './file/file-authenticator.js';
 import { createSamlAuthenticator } from './saml/index.js';
+import { createLdapAuthenticator } from './ldap/index.js';
 
 type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Promise<Authenticator>;
 
@@ -12,6 +13,7 @@ type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Pro
 export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type'], Factory>> = {
   file: createFileAuthenticator as Factory,
   saml: createSamlAuthenticator as Factory,
+  ldap: createLdapAuthenticator as Factory,
 };
 
 export class AuthenticatorSetupError extends Error {
