@@ -99,13 +99,29 @@ export class SessionManager {
     return session;
   }
 
-  /** End every session of a user (IdP-initiated single logout). Answers how many ended. */
-  async endSessionsOf(loginId: string): Promise<number> {
+  /**
+   * End every session of a user (IdP-initiated single logout). With `authenticator`, only
+   * the sessions that authenticator vouched for: an IdP ends its own logins, not a local
+   * account that happens to share the login id. Answers how many ended.
+   */
+  async endSessionsOf(loginId: string, authenticator?: string): Promise<number> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
-    for (const key of keys) await this.#store.delete(key);
-    await this.#store.delete(indexKey);
-    return keys.length;
+    const kept: string[] = [];
+    let ended = 0;
+    for (const key of keys) {
+      const record = await this.#store.get<SessionRecord>(key);
+      if (!record) continue;
+      if (authenticator !== undefined && record.user.authenticator !== authenticator) {
+        kept.push(key);
+        continue;
+      }
+      await this.#store.delete(key);
+      ended++;
+    }
+    if (kept.length) await this.#store.set(indexKey, kept, this.#settings.absoluteTimeoutSeconds);
+    else await this.#store.delete(indexKey);
+    return ended;
   }
 
   async #index(loginId: string, key: string): Promise<void> {

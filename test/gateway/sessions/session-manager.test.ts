@@ -85,7 +85,9 @@ describe('session manager', () => {
     expect(res.body).toBe('ended');
     expect(await h.me(one)).toBeNull();
     expect(await h.me(two)).toBe('alice');
-    expect(await h.sessions.endSessionsOf('alice')).toBeGreaterThanOrEqual(1);
+    expect(await h.sessions.endSessionsOf('alice', 'corporate-idp')).toBe(0);
+    expect(await h.me(two)).toBe('alice');
+    expect(await h.sessions.endSessionsOf('alice', 'local')).toBe(1);
     expect(await h.me(two)).toBeNull();
   });
 });
