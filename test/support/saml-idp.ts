@@ -62,7 +62,8 @@ export interface TestIdpOptions {
 export class TestIdp {
   readonly key: KeyPair;
   readonly entityId: string;
-  readonly options: TestIdpOptions;
+  /** mutable: a test learns the SP URLs only once the gateway listens */
+  options: TestIdpOptions;
   readonly users: Record<string, IdpUser>;
   currentUser = 'alice';
   /** overrides applied to the next responses the SSO endpoint builds */
