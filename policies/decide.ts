@@ -3,14 +3,10 @@ import type { Subject } from './subject.js';
 import type { PolicyRule, ResourceInstance } from './rule.js';
 import { ALL, operationLineage, type OperationRegistry } from './operations.js';
 import { SCOPE_TIERS } from './scopes.js';
-import { matchTier, type OperationBucket, type RuleMatch } from './policy-index.js';
+import { matchTier, type OperationBucket, type RuleMatch, type VariableCache } from './policy-index.js';
 
-export interface AppliedRule extends RuleMatch {
-  /** scope tier, 0 strongest (scopes.ts) */
-  tier: number;
-  /** the operation the rule names: the asked one, an ancestor module, or ALL */
-  via: string;
-}
+/** A rule that applies to the subject, how it reached them, its tier and operation level. */
+export type AppliedRule = RuleMatch;
 
 /** Why a decision came out as it did. */
 export interface Explanation {
@@ -46,12 +42,13 @@ export function decideIndexed(
 ): PolicyDecision {
   const levels = operation === ALL ? [ALL] : [...operationLineage(operation), ALL];
   const applied: AppliedRule[] = [];
+  const cache: VariableCache = new Map();
   if (byOperation && byOperation.size > 0) {
     for (let tier = 0; tier < SCOPE_TIERS.length; tier++) {
       for (const via of levels) {
         const bucket = byOperation.get(via);
         if (!bucket) continue;
-        for (const m of matchTier(bucket, tier, subject, instance)) applied.push({ ...m, tier, via });
+        matchTier(applied, bucket, tier, via, subject, instance, cache);
       }
     }
   }

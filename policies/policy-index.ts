@@ -1,17 +1,19 @@
 import type { Subject } from './subject.js';
-import { hasVariables, resolvePrincipals, type PolicyRule, type ResourceInstance } from './rule.js';
+import { resolvePrincipals, type PolicyRule, type ResourceInstance } from './rule.js';
 
 /**
  * The rules of one resource and one operation, bucketed by scope and principal so a decision
- * looks up the subject's own name and groups instead of scanning every rule.
+ * looks up the subject's own name and groups instead of scanning every rule. Rules naming
+ * `${variables}` are bucketed by variable name: each variable is resolved once per decision.
  */
 export interface OperationBucket {
   readonly users: Map<string, PolicyRule[]>;
   readonly groups: Map<string, PolicyRule[]>;
   readonly roles: Map<string, PolicyRule[]>;
-  /** USER / GROUP rules naming `${variables}`: resolved per decision, checked one by one */
-  readonly dynamicUser: PolicyRule[];
-  readonly dynamicGroup: PolicyRule[];
+  /** variable name → USER / GROUP rules naming `${variable}` among their users / groups / roles */
+  readonly userVariables: Map<string, PolicyRule[]>;
+  readonly groupVariables: Map<string, PolicyRule[]>;
+  readonly roleVariables: Map<string, PolicyRule[]>;
   readonly assignee: PolicyRule[];
   readonly starter: PolicyRule[];
   readonly others: PolicyRule[];
@@ -24,7 +26,14 @@ export interface RuleMatch {
   rule: PolicyRule;
   /** how the rule reached the subject: `user 'alice'`, `group 'sales'`, `assignee`, ... */
   matchedAs: string;
+  /** scope tier, 0 strongest (scopes.ts) */
+  tier: number;
+  /** the operation the rule names: the asked one, an ancestor module, or ALL */
+  via: string;
 }
+
+/** Variables resolved during one decision: variable name → the names it stands for. */
+export type VariableCache = Map<string, readonly string[]>;
 
 export function buildIndex(rules: Iterable<PolicyRule>): PolicyIndex {
   const index: PolicyIndex = new Map();
@@ -39,7 +48,17 @@ export function buildIndex(rules: Iterable<PolicyRule>): PolicyIndex {
 }
 
 function emptyBucket(): OperationBucket {
-  return { users: new Map(), groups: new Map(), roles: new Map(), dynamicUser: [], dynamicGroup: [], assignee: [], starter: [], others: [] };
+  return {
+    users: new Map(),
+    groups: new Map(),
+    roles: new Map(),
+    userVariables: new Map(),
+    groupVariables: new Map(),
+    roleVariables: new Map(),
+    assignee: [],
+    starter: [],
+    others: [],
+  };
 }
 
 function push(map: Map<string, PolicyRule[]>, key: string, rule: PolicyRule): void {
@@ -51,15 +70,14 @@ function push(map: Map<string, PolicyRule[]>, key: string, rule: PolicyRule): vo
 function addRule(bucket: OperationBucket, rule: PolicyRule): void {
   switch (rule.scope) {
     case 'USER':
-      if (hasVariables(rule.users)) bucket.dynamicUser.push(rule);
-      else for (const u of rule.users.names) push(bucket.users, u, rule);
+      for (const u of rule.users.names) push(bucket.users, u, rule);
+      for (const v of rule.users.variables) push(bucket.userVariables, v, rule);
       return;
     case 'GROUP':
-      if (hasVariables(rule.groups) || hasVariables(rule.roles)) bucket.dynamicGroup.push(rule);
-      else {
-        for (const g of rule.groups.names) push(bucket.groups, g, rule);
-        for (const r of rule.roles.names) push(bucket.roles, r, rule);
-      }
+      for (const g of rule.groups.names) push(bucket.groups, g, rule);
+      for (const r of rule.roles.names) push(bucket.roles, r, rule);
+      for (const v of rule.groups.variables) push(bucket.groupVariables, v, rule);
+      for (const v of rule.roles.variables) push(bucket.roleVariables, v, rule);
       return;
     case 'ASSIGNEE':
       bucket.assignee.push(rule);
@@ -73,57 +91,72 @@ function addRule(bucket: OperationBucket, rule: PolicyRule): void {
   }
 }
 
-function add(out: RuleMatch[], rule: PolicyRule, matchedAs: string): void {
-  for (const m of out) if (m.rule === rule) return; // one rule reached through two groups counts once
-  out.push({ rule, matchedAs });
+function add(out: RuleMatch[], start: number, rule: PolicyRule, matchedAs: string, tier: number, via: string): void {
+  // one rule reached twice (two groups, a group and a role, a name and a variable) counts once
+  for (let i = start; i < out.length; i++) if (out[i]!.rule === rule) return;
+  out.push({ rule, matchedAs, tier, via });
 }
 
-/** The rules of `bucket` in scope tier `tier` (see scopes.ts) that apply to this subject and instance. */
-export function matchTier(bucket: OperationBucket, tier: number, subject: Subject, instance: ResourceInstance): RuleMatch[] {
-  const out: RuleMatch[] = [];
+function variable(cache: VariableCache, instance: ResourceInstance, name: string): readonly string[] {
+  let names = cache.get(name);
+  if (!names) cache.set(name, (names = resolvePrincipals({ names: [], variables: [name] }, instance.variables)));
+  return names;
+}
+
+/**
+ * Append to `out` the rules of `bucket` in scope tier `tier` (see scopes.ts) that apply to this
+ * subject and instance; `via` is the operation level the bucket holds.
+ */
+export function matchTier(
+  out: RuleMatch[],
+  bucket: OperationBucket,
+  tier: number,
+  via: string,
+  subject: Subject,
+  instance: ResourceInstance,
+  cache: VariableCache,
+): void {
+  const start = out.length;
   switch (tier) {
     case 0: {
       const direct = bucket.users.get(subject.loginId);
-      if (direct) for (const r of direct) add(out, r, `user '${subject.loginId}'`);
-      for (const r of bucket.dynamicUser) {
-        if (resolvePrincipals(r.users, instance.variables).includes(subject.loginId)) add(out, r, `user '${subject.loginId}'`);
+      if (direct) for (const r of direct) add(out, start, r, `user '${subject.loginId}'`, tier, via);
+      for (const [name, rules] of bucket.userVariables) {
+        if (variable(cache, instance, name).includes(subject.loginId)) for (const r of rules) add(out, start, r, `user '${subject.loginId}'`, tier, via);
       }
-      return out;
+      return;
     }
     case 1:
-      if (instance.assignee !== undefined && instance.assignee === subject.loginId) for (const r of bucket.assignee) add(out, r, 'assignee');
-      if (instance.starter !== undefined && instance.starter === subject.loginId) for (const r of bucket.starter) add(out, r, 'process starter');
-      return out;
+      if (instance.assignee !== undefined && instance.assignee === subject.loginId) for (const r of bucket.assignee) out.push({ rule: r, matchedAs: 'assignee', tier, via });
+      if (instance.starter !== undefined && instance.starter === subject.loginId) for (const r of bucket.starter) out.push({ rule: r, matchedAs: 'process starter', tier, via });
+      return;
     case 2: {
       if (bucket.groups.size > 0) {
         for (const g of subject.groups) {
           const rules = bucket.groups.get(g);
-          if (rules) for (const r of rules) add(out, r, `group '${g}'`);
+          if (rules) for (const r of rules) add(out, start, r, `group '${g}'`, tier, via);
         }
       }
       if (bucket.roles.size > 0) {
         for (const role of subject.roles) {
           const rules = bucket.roles.get(role);
-          if (rules) for (const r of rules) add(out, r, `role '${role}'`);
+          if (rules) for (const r of rules) add(out, start, r, `role '${role}'`, tier, via);
         }
       }
-      for (const r of bucket.dynamicGroup) {
-        const groups = resolvePrincipals(r.groups, instance.variables);
-        const g = subject.groups.find((x) => groups.includes(x));
-        if (g !== undefined) {
-          add(out, r, `group '${g}'`);
-          continue;
-        }
-        const roles = resolvePrincipals(r.roles, instance.variables);
-        const role = subject.roles.find((x) => roles.includes(x));
-        if (role !== undefined) add(out, r, `role '${role}'`);
+      for (const [name, rules] of bucket.groupVariables) {
+        const names = variable(cache, instance, name);
+        const g = subject.groups.find((x) => names.includes(x));
+        if (g !== undefined) for (const r of rules) add(out, start, r, `group '${g}'`, tier, via);
       }
-      return out;
+      for (const [name, rules] of bucket.roleVariables) {
+        const names = variable(cache, instance, name);
+        const role = subject.roles.find((x) => names.includes(x));
+        if (role !== undefined) for (const r of rules) add(out, start, r, `role '${role}'`, tier, via);
+      }
+      return;
     }
     case 3:
-      for (const r of bucket.others) add(out, r, 'anyone');
-      return out;
-    default:
-      return out;
+      for (const r of bucket.others) out.push({ rule: r, matchedAs: 'anyone', tier, via });
+      return;
   }
 }

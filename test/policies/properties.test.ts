@@ -22,13 +22,13 @@ const ruleSpec = fc.record({
   scope: fc.constantFrom<PolicyScope>('USER', 'GROUP', 'PROCESS_STARTER', 'ASSIGNEE', 'OTHERS'),
   op: fc.constantFrom(...OPS),
   permission: fc.constantFrom<'ALLOW' | 'DENY'>('ALLOW', 'DENY'),
-  principals: fc.subarray(USERS.concat(GROUPS), { minLength: 1 }),
+  principals: fc.subarray(USERS.concat(GROUPS, ['${vu}', '${vg}']), { minLength: 1 }),
 });
 
 let counter = 0;
 function toRule(spec: RuleSpec, i: number): PolicyRule {
-  const users = spec.principals.filter((p) => p.startsWith('u'));
-  const groups = spec.principals.filter((p) => p.startsWith('g'));
+  const users = spec.principals.filter((p) => p.startsWith('u') || p === '${vu}');
+  const groups = spec.principals.filter((p) => p.startsWith('g') || p === '${vg}');
   return makeRule('r', spec.scope, spec.op, spec.permission, {
     users: spec.scope === 'USER' ? list(users.length ? users : ['u1']) : undefined,
     groups: spec.scope === 'GROUP' ? list(groups.length ? groups : ['g1']) : undefined,
@@ -38,7 +38,13 @@ function toRule(spec: RuleSpec, i: number): PolicyRule {
 }
 
 const subjectArb = fc.record({ loginId: fc.constantFrom(...USERS), groups: fc.subarray(GROUPS), roles: fc.constant([] as string[]) });
-const instanceArb = fc.record({ resource: fc.constant('r'), starter: fc.option(fc.constantFrom(...USERS), { nil: undefined }), assignee: fc.option(fc.constantFrom(...USERS), { nil: undefined }) });
+const instanceArb = fc.record({
+  resource: fc.constant('r'),
+  starter: fc.option(fc.constantFrom(...USERS), { nil: undefined }),
+  assignee: fc.option(fc.constantFrom(...USERS), { nil: undefined }),
+  // variables the `${vu}` / `${vg}` expressions read; sometimes missing
+  variables: fc.record({ vu: fc.oneof(fc.subarray(USERS), fc.subarray(USERS).map((u) => u.join(', '))), vg: fc.subarray(GROUPS) }, { requiredKeys: [] }),
+});
 const queryOp = fc.constantFrom('LIST_TASK', 'CLAIM_TASK', 'START_PROCESS', 'm', 'm:a', 'm:a:o');
 
 const policyOf = (rules: PolicyRule[]) => new Policy([{ name: 'r', rules }], registry());
