@@ -114,10 +114,17 @@ const engineClientPlugin: FastifyPluginAsync<EngineClientOptions> = async (fasti
     ...settings.verifyOptions,
     onWarning: settings.verifyOptions.onWarning ?? ((warning) => fastify.log.warn({ code: warning.code }, warning.message)),
   });
+  // a cached verification returns the same frozen result, so its identity can be reused too
+  const identities = new WeakMap<object, Identity>();
   const authenticate = async (token: string): Promise<Identity> => {
     try {
       const verified = await verifier.verify(token);
-      return mapIdentity(verified.claims, settings.identity, token);
+      let identity = identities.get(verified);
+      if (!identity) {
+        identity = mapIdentity(verified.claims, settings.identity, token);
+        identities.set(verified, identity);
+      }
+      return identity;
     } catch (err) {
       throw err instanceof TokenError ? err.withRealm(settings.realm) : err;
     }

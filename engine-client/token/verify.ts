@@ -27,7 +27,9 @@ export interface VerifierStats {
   verified: number;
   /** tokens answered from the cache of verified tokens */
   cacheHits: number;
-  /** tokens refused */
+  /** concurrent requests that waited for the verification of the same new token */
+  coalesced: number;
+  /** verifications that refused the token (a coalesced refusal counts once) */
   refused: number;
 }
 
@@ -46,7 +48,8 @@ export class TokenVerifier {
   readonly #getKey: JWTVerifyGetKey;
   readonly #remote: RemoteKeySet | undefined;
   readonly #cache: LRUCache<string, CacheEntry> | undefined;
-  readonly #stats: VerifierStats = { verified: 0, cacheHits: 0, refused: 0 };
+  readonly #pending = new Map<string, Promise<VerifiedToken>>();
+  readonly #stats: VerifierStats = { verified: 0, cacheHits: 0, coalesced: 0, refused: 0 };
 
   constructor(options: VerifyOptions) {
     this.options = resolveVerifyOptions(options);
@@ -91,30 +94,50 @@ export class TokenVerifier {
   }
 
   /** Verify a token; resolves to its checked claims or rejects with a coded EngineClientError. */
-  async verify(token: unknown): Promise<VerifiedToken> {
+  verify(token: unknown): Promise<VerifiedToken> {
+    if (typeof token !== 'string' || token === '') return this.#refuse(new TokenError('TOKEN_MISSING', 'token missing'));
+    if (token.length > this.options.maxTokenLength) return this.#refuse(new TokenError('TOKEN_MALFORMED', 'token too long'));
+    if (!this.#cache) return this.#verifyFresh(token, this.options.clock());
+
+    // hot path: a token seen before is answered without crypto until its exp
+    const now = this.options.clock();
+    const hit = this.#cache.get(token);
+    if (hit) {
+      if (now < hit.expiresAt) {
+        this.#stats.cacheHits++;
+        return Promise.resolve(hit.result);
+      }
+      this.#cache.delete(token);
+    }
+    // a burst of requests with one new token (a fresh session) is verified once
+    const pending = this.#pending.get(token);
+    if (pending) {
+      this.#stats.coalesced++;
+      return pending;
+    }
+    const work = this.#verifyFresh(token, now);
+    this.#pending.set(token, work);
+    const done = () => this.#pending.delete(token);
+    work.then(done, done);
+    return work;
+  }
+
+  #refuse(err: unknown): Promise<never> {
+    this.#stats.refused++;
+    return Promise.reject(fromJoseError(err, this.options.trust.kind));
+  }
+
+  async #verifyFresh(token: string, now: number): Promise<VerifiedToken> {
     try {
-      return await this.#verify(token);
+      return await this.#check(token, now);
     } catch (err) {
       this.#stats.refused++;
       throw fromJoseError(err, this.options.trust.kind);
     }
   }
 
-  async #verify(token: unknown): Promise<VerifiedToken> {
-    if (typeof token !== 'string' || token === '') throw new TokenError('TOKEN_MISSING', 'token missing');
+  async #check(token: string, now: number): Promise<VerifiedToken> {
     const o = this.options;
-    if (token.length > o.maxTokenLength) throw new TokenError('TOKEN_MALFORMED', 'token too long');
-    const now = o.clock();
-
-    const hit = this.#cache?.get(token);
-    if (hit) {
-      if (now < hit.expiresAt) {
-        this.#stats.cacheHits++;
-        return hit.result;
-      }
-      this.#cache!.delete(token);
-    }
-
     if (!COMPACT_JWS.test(token)) throw new TokenError('TOKEN_MALFORMED', 'malformed token');
     const header = decodeProtectedHeader(token);
     // refuse before any key lookup: none, HS* (algorithm confusion) and anything not allowed

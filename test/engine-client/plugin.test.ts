@@ -129,7 +129,7 @@ describe('engine-client fastify plugin', () => {
     const token = await mint({ key });
     await a.inject({ url: '/whoami', headers: bearer(token) });
     await a.inject({ url: '/whoami', headers: bearer(token) });
-    expect(a.engineClient.verifier.stats).toEqual({ verified: 1, cacheHits: 1, refused: 0 });
+    expect(a.engineClient.verifier.stats).toEqual({ verified: 1, cacheHits: 1, coalesced: 0, refused: 0 });
     expect((await a.engineClient.authenticate(token)).userId).toBe('alice');
   });
 

@@ -210,7 +210,7 @@ describe('cache of verified tokens', () => {
     const first = await v.verify(token);
     const second = await v.verify(token);
     expect(second).toBe(first);
-    expect(v.stats).toEqual({ verified: 1, cacheHits: 1, refused: 0 });
+    expect(v.stats).toEqual({ verified: 1, cacheHits: 1, coalesced: 0, refused: 0 });
   });
 
   it('stops using a cached token at its exp and verifies (and refuses) it again', async () => {
@@ -223,7 +223,19 @@ describe('cache of verified tokens', () => {
     expect(v.stats.cacheHits).toBe(1);
     now += 31_000;
     expect((await refusal(v, token)).code).toBe('TOKEN_EXPIRED');
-    expect(v.stats).toEqual({ verified: 1, cacheHits: 1, refused: 1 });
+    expect(v.stats).toEqual({ verified: 1, cacheHits: 1, coalesced: 0, refused: 1 });
+  });
+
+  it('verifies a burst of concurrent requests with one new token once', async () => {
+    const v = verifier();
+    const token = await mint({ key: ed });
+    const results = await Promise.all(Array.from({ length: 10 }, () => v.verify(token)));
+    expect(new Set(results).size).toBe(1);
+    expect(v.stats).toEqual({ verified: 1, cacheHits: 0, coalesced: 9, refused: 0 });
+    const forged = await mint({ key: other });
+    const refusals = await Promise.all(Array.from({ length: 3 }, () => rejectionOf(v.verify(forged))));
+    expect(refusals.map((e) => e.code)).toEqual(Array(3).fill('TOKEN_BAD_SIGNATURE'));
+    expect(v.stats.refused).toBe(1);
   });
 
   it('verifies every time with cache: false', async () => {
@@ -231,7 +243,7 @@ describe('cache of verified tokens', () => {
     const token = await mint({ key: ed });
     await v.verify(token);
     await v.verify(token);
-    expect(v.stats).toEqual({ verified: 2, cacheHits: 0, refused: 0 });
+    expect(v.stats).toEqual({ verified: 2, cacheHits: 0, coalesced: 0, refused: 0 });
   });
 
   it('keeps at most cache.max tokens', async () => {
@@ -241,7 +253,7 @@ describe('cache of verified tokens', () => {
     await v.verify(a);
     await v.verify(b);
     await v.verify(a);
-    expect(v.stats).toEqual({ verified: 3, cacheHits: 0, refused: 0 });
+    expect(v.stats).toEqual({ verified: 3, cacheHits: 0, coalesced: 0, refused: 0 });
   });
 
   it('never caches a refused token', async () => {
@@ -249,7 +261,7 @@ describe('cache of verified tokens', () => {
     const token = await mint({ key: other });
     await refusal(v, token);
     await refusal(v, token);
-    expect(v.stats).toEqual({ verified: 0, cacheHits: 0, refused: 2 });
+    expect(v.stats).toEqual({ verified: 0, cacheHits: 0, coalesced: 0, refused: 2 });
   });
 
   it('verifyToken(token, options) keeps one verifier per options object', async () => {
