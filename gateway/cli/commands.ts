@@ -1,0 +1,16 @@
+/**
+ * The command table. Adding a command is one line here and one file beside it that exports
+ * a `CliCommand` (see command.ts); a command with subcommands lists them in `subcommands`.
+ */
+import type { CliCommand } from './command.js';
+import { startCommand } from './start.js';
+import { checkConfigCommand } from './check-config.js';
+import { usersCommand } from './users.js';
+import { keysCommand } from './keys.js';
+
+export const commands: CliCommand[] = [
+  startCommand,
+  checkConfigCommand,
+  usersCommand,
+  keysCommand,
+];
