@@ -133,25 +133,3 @@ export * from './ip-allow-list/index.js';
 export * from './rest-guard/index.js';
 export * from './technical-users/index.js';
 export * from './obo/index.js';
-
-// --- access: client address, IP allow list, REST guard, technical users, on-behalf-of -----
-export {
-  AccessError,
-  AccessOptionError,
-  IpDeniedError,
-  UnauthenticatedError,
-  RoleMissingError,
-  RestDisabledError,
-  CertificateRequiredError,
-  CertificateUntrustedError,
-  TechnicalUserUnknownError,
-  TechnicalUserRevokedError,
-  OboNoSubjectError,
-  DownstreamFailedError,
-  DownstreamTimeoutError,
-} from './access-errors.js';
-export * from './client-ip/index.js';
-export * from './ip-allow-list/index.js';
-export * from './rest-guard/index.js';
-export * from './technical-users/index.js';
-export * from './obo/index.js';
