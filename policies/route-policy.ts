@@ -2,11 +2,26 @@ import type { RoutePolicyConfig } from '../config/schema/routes.js';
 import type { Subject } from './subject.js';
 import { allow, deny, type Decision } from './reasons.js';
 
+const LEVEL_RANK: Record<string, number> = { 'auth.weak': 1, 'auth.strong': 2 };
+
 /**
  * Decide whether a subject may use a route. Deny entries win over allow entries; with no
- * allow entry at all, any logged-in subject is allowed.
+ * allow entry at all, any logged-in subject is allowed. A subject who is allowed but whose
+ * session is weaker than `requireLevel` gets `level-insufficient` (never before the allow
+ * check: nobody is sent to a stronger login for a route they may not use anyway).
  */
 export function decideRoutePolicy(policy: RoutePolicyConfig, subject: Subject | undefined): Decision {
+  const decision = decideRoutePrincipals(policy, subject);
+  if (!decision.allowed || !policy.requireLevel || !subject) return decision;
+  if ((LEVEL_RANK[subject.level ?? ''] ?? 0) >= (LEVEL_RANK[policy.requireLevel] ?? 0)) return decision;
+  return deny('level-insufficient', `this route needs a stronger login (${policy.requireLevel})`, {
+    requiredLevel: policy.requireLevel,
+    level: subject.level ?? 'unknown',
+    ...(policy.stepUp ? { stepUp: policy.stepUp } : {}),
+  });
+}
+
+function decideRoutePrincipals(policy: RoutePolicyConfig, subject: Subject | undefined): Decision {
   if (!subject) return deny('unauthenticated', 'login required');
 
   const deniedRole = subject.roles.find((r) => policy.denyRoles.includes(r));

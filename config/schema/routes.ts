@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { urlString } from './common.js';
+import { startConditionsSchema } from './conditions.js';
 
 /** Who may use a route. Empty lists mean "any logged-in user". Extended by the policy work (issue 6). */
 export const routePolicySchema = z.strictObject({
@@ -9,15 +10,24 @@ export const routePolicySchema = z.strictObject({
   denyRoles: z.array(z.string()).default([]),
   denyGroups: z.array(z.string()).default([]),
   denyUsers: z.array(z.string()).default([]),
+  /** `auth.strong`: a password-only session is not enough (issue 6) */
+  requireLevel: z.enum(['auth.weak', 'auth.strong']).optional(),
+  /** name of a routed authenticator (e.g. SAML) that can give `auth.strong`; browsers with a weaker session are sent there; without it they get 403 */
+  stepUp: z.string().min(1).optional(),
 });
 export type RoutePolicyConfig = z.infer<typeof routePolicySchema>;
 
-/** One filter as the operator lists it: a built-in by name, or a module the operator names. */
+/**
+ * One filter as the operator lists it: a built-in by name, or a module the operator names
+ * (`use: module:./my-filter.mjs` or `module:./filters.mjs#auditTrail`, relative to the config file).
+ */
 export const filterRefSchema = z.strictObject({
   use: z.string().min(1),
   name: z.string().min(1).optional(),
   priority: z.number().int().optional(),
   options: z.record(z.string(), z.unknown()).default({}),
+  /** start conditions: the filter runs only when all of them hold (filters/conditions.ts) */
+  when: startConditionsSchema.optional(),
 });
 export type FilterRefConfig = z.infer<typeof filterRefSchema>;
 
