@@ -19,17 +19,19 @@
  * contain a secret value.
  */
 
-export type ConfigErrorCode =
-  | 'CONFIG_INVALID'
-  | 'CONFIG_FILE_NOT_FOUND'
-  | 'CONFIG_FILE_UNREADABLE'
-  | 'CONFIG_PARSE_ERROR'
-  | 'CONFIG_SECRET_MALFORMED'
-  | 'CONFIG_SECRET_SCHEME_UNKNOWN'
-  | 'CONFIG_SECRET_ENV_MISSING'
-  | 'CONFIG_SECRET_FILE_UNREADABLE'
-  | 'CONFIG_SECRET_EMPTY'
-  | 'CONFIG_DEMO_REFUSED';
+export const CONFIG_ERROR_CODES = [
+  'CONFIG_INVALID',
+  'CONFIG_FILE_NOT_FOUND',
+  'CONFIG_FILE_UNREADABLE',
+  'CONFIG_PARSE_ERROR',
+  'CONFIG_SECRET_MALFORMED',
+  'CONFIG_SECRET_SCHEME_UNKNOWN',
+  'CONFIG_SECRET_ENV_MISSING',
+  'CONFIG_SECRET_FILE_UNREADABLE',
+  'CONFIG_SECRET_EMPTY',
+  'CONFIG_DEMO_REFUSED',
+] as const;
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
 /** One thing wrong with a configuration, at one option path. */
 export interface ConfigProblem {

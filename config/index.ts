@@ -17,6 +17,7 @@ export {
   ConfigParseError,
   SecretReferenceError,
   formatProblem,
+  CONFIG_ERROR_CODES,
 } from './errors.js';
 export type { ConfigErrorCode, ConfigProblem } from './errors.js';
 export { formatPath } from './problems.js';

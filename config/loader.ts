@@ -61,6 +61,19 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `null` means "not set": a section whose options are all commented out (`server:` alone)
+ * parses as null, and PORTCULLIS_TOKENS__ISSUER=null unsets an option. Only mapping values
+ * are dropped; a null inside a list stays and is reported.
+ */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (!isMapping(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
+  return out;
+}
+
 function cliOverride(o: { path: string; value: unknown; source?: string }): Override {
   const path = o.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
   return { source: o.source ?? o.path, path, value: o.value };
@@ -124,7 +137,7 @@ export function validateConfig(
   for (const override of overrides) applyOverride(working, override);
 
   const wording = createIssueWording();
-  const result = portcullisConfigSchema.safeParse(working, { error: wording.error });
+  const result = portcullisConfigSchema.safeParse(dropNulls(working), { error: wording.error });
   if (!result.success) {
     const problems = issuesToProblems(result.error.issues, wording.knownKeys);
     throw new ConfigInvalidError(attributeSources(problems, overrides), options.label);

@@ -327,3 +327,23 @@ describe('loadConfig: secret references', () => {
     expect(JSON.stringify(loaded.warnings)).not.toContain('hunter2');
   });
 });
+
+describe('documentation', () => {
+  it('every config error code is documented in the header of config/errors.ts', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { CONFIG_ERROR_CODES } = await import('../../config/index.js');
+    const source = await readFile(new URL('../../config/errors.ts', import.meta.url), 'utf8');
+    const header = source.slice(0, source.indexOf('*/'));
+    for (const code of CONFIG_ERROR_CODES) expect(header).toMatch(new RegExp(` \\* - ${code}\\s`));
+  });
+});
+
+describe('null means not set', () => {
+  it('an empty section and a null option take the defaults', async () => {
+    const file = await tmp.write('c.yaml', 'server:\n  # port: 9090\ntokens:\n  issuer: ~\n' + (await import('yaml')).stringify(baseConfig()));
+    const loaded = await loadConfig(file, { env: { PORTCULLIS_LOG_LEVEL: 'null' } });
+    expect(loaded.config.server.port).toBe(DEFAULTS.server.port);
+    expect(loaded.config.tokens.issuer).toBeUndefined();
+    expect(loaded.config.logLevel).toBe('info');
+  });
+});
