@@ -166,7 +166,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<SlapdServe
         buf = buf.slice(nl + 1);
         if (line.includes(' ACCEPT from ')) accepted++;
         logLines.push(line);
-        if (logLines.length > 2000) logLines.splice(0, 1000);
+        if (logLines.length > 50_000) logLines.splice(0, 25_000);
       }
     });
     proc.once('exit', () => {

@@ -11,11 +11,14 @@ import {
 } from '../../../engine-client/identity-backend/ldap-directory.js';
 import type { LdapEntry } from '../../../engine-client/identity-backend/ldap-connection.js';
 import { AllEndpointsDownError, EndpointPool, type EndpointState } from '../../../engine-client/pool/index.js';
-import { failureLabel } from '../../../engine-client/pool/failure.js';
+import { EndpointUnreachableError, failureLabel } from '../../../engine-client/pool/failure.js';
 import { applyRoleMapping } from '../role-mapping.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginContext, PasswordAuthenticator } from '../types.js';
 import { LdapAuthenticatorError } from './errors.js';
 import { loadLdapSettings, type LdapRuntimeSettings } from './settings.js';
+
+/** An RDN no directory has: an unknown user costs one failing bind, like a wrong password. */
+const NO_SUCH_USER = 'portcullis-no-such-user-7f3a';
 
 export interface LdapAuthenticator extends PasswordAuthenticator {
   readonly type: 'ldap';
@@ -119,6 +122,11 @@ async function authenticate(
     if (lookup.found === null) {
       // same answer as a wrong password; the operator learns about a too-wide filter
       if (lookup.reason === 'ambiguous') (lctx?.log ?? log).warn({ user: login }, 'LDAP login refused: the user filter matches more than one entry');
+      // the same round trips as a wrong password, so timing does not tell who exists
+      await session.bind(`cn=${NO_SUCH_USER},${config.searchBase}`, password).catch((err) => {
+        if (err instanceof EndpointUnreachableError) throw err; // a dead server still fails over
+        return false;
+      });
       return null;
     }
     entry = lookup.found;

@@ -94,6 +94,31 @@ describe('ldap authenticator against a real slapd', () => {
     expect(await auth.verify(ada.login, ada.password.toUpperCase(), lctx)).toBeNull();
   });
 
+  it('an unknown user costs the same LDAP operations as a wrong password (timing tells nothing)', async () => {
+    const { ctx, lctx } = context();
+    const auth = await createLdapAuthenticator(config(slapd), ctx);
+    // slapd's log arrives on a pipe: wait until it stops growing before and after
+    const settledLog = async () => {
+      let n = -1;
+      for (let i = 0; i < 40 && slapd.log().length !== n; i++) {
+        n = slapd.log().length;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      return slapd.log();
+    };
+    const ops = async (login: string) => {
+      const before = (await settledLog()).length;
+      expect(await auth.verify(login, 'wrong-password', lctx)).toBeNull();
+      const lines = (await settledLog()).slice(before);
+      // one "BIND dn=... method=128" line per simple bind request
+      return { binds: lines.filter((l) => / BIND dn=.* method=128/.test(l)).length, searches: lines.filter((l) => / SRCH base=/.test(l)).length };
+    };
+    const wrong = await ops(ada.login);
+    const unknown = await ops('nobody-at-all');
+    expect(unknown).toEqual(wrong);
+    expect(wrong.binds).toBe(2); // service account, then the user (or the no-such-user stand-in)
+  });
+
   it('the user with special characters logs in with exactly their login, and only with it', async () => {
     const { ctx, lctx } = context();
     const auth = await createLdapAuthenticator(config(slapd, { groups: { searchBase: DIRECTORY.groupsBase } }), ctx);
