@@ -20,8 +20,9 @@ function promptHidden(io: CliIO, prompt: string): Promise<string> {
   const stdin = io.stdin;
   return new Promise((resolve, reject) => {
     let value = '';
-    io.stderr.write(prompt);
+    // raw mode (no echo) before the prompt appears, so nothing typed after it is echoed
     stdin.setRawMode?.(true);
+    io.stderr.write(prompt);
     stdin.setEncoding?.('utf8');
     stdin.resume();
     const finish = (err?: CliError) => {
