@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PortcullisConfigInput } from '../../config/schema/index.js';
 import { CookieClient } from './http-client.js';
 import { demoConfig, startTestGateway } from './gateway.js';
 import type { TestGateway } from './gateway.js';
@@ -12,8 +13,11 @@ const HTML = { accept: 'text/html' };
  * A real gateway (demo routes and engine, file users too) with a `saml` authenticator that
  * trusts a real test IdP, imported from the IdP's metadata file as an administrator would.
  */
-export async function startSamlGateway(idpConfig: Record<string, unknown> = {}): Promise<{ gw: TestGateway; idp: TestIdp }> {
-  const idp = await TestIdp.start({ spAcsUrl: 'http://unset.invalid/saml/acs', spEntityId: SAML_SP_ENTITY_ID });
+export async function startSamlGateway(
+  idpConfig: Record<string, unknown> = {},
+  more: { idp?: TestIdp; config?: Partial<PortcullisConfigInput> } = {},
+): Promise<{ gw: TestGateway; idp: TestIdp }> {
+  const idp = more.idp ?? (await TestIdp.start({ spAcsUrl: 'http://unset.invalid/saml/acs', spEntityId: SAML_SP_ENTITY_ID }));
   const gw = await startTestGateway(async (dir) => {
     await writeFile(join(dir, 'idp-metadata.xml'), idp.metadataXml());
     const base = await demoConfig(dir);
@@ -39,8 +43,10 @@ export async function startSamlGateway(idpConfig: Record<string, unknown> = {}):
           ],
         },
       ],
+      ...more.config,
     };
   });
+  if (more.idp) return { gw, idp };
   idp.options.spAcsUrl = `${gw.url}/saml/acs`;
   idp.options.spSloUrl = `${gw.url}/saml/slo`;
   return { gw, idp };
