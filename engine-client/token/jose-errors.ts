@@ -50,7 +50,7 @@ export function fromJoseError(err: unknown, trust: 'jwks' | 'keys' | 'dev'): Eng
       ? new JwksError('JWKS_INVALID', 'the token signing keys endpoint answered with an error', err)
       : new TokenError('TOKEN_MALFORMED', 'malformed token', { cause: err });
   }
-  if (trust === 'jwks' && err instanceof Error && (err.name === 'TypeError' || err.name === 'AbortError' || err.name === 'TimeoutError')) {
+  if (trust === 'jwks' && err instanceof Error && ((err.name === 'TypeError' && err.message === 'fetch failed') || err.name === 'AbortError' || err.name === 'TimeoutError')) {
     // fetch() rejects with TypeError('fetch failed') on connection errors
     return new JwksError('JWKS_UNAVAILABLE', 'the token signing keys could not be fetched', err);
   }

@@ -66,6 +66,9 @@ function publicKeyFromPem(pem: string, path: string): KeyObject {
 function toTrustedJwk(key: KeyObject, source: { kid?: string; alg?: TokenAlgorithm }, path: string, allowed: readonly TokenAlgorithm[]): JWK {
   const inferred = algorithmOfKey(key);
   if (!inferred) throw new OptionsError(path, `key type ${key.asymmetricKeyType} is not one of Ed25519, P-256 or RSA`);
+  if (inferred === 'RS256' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+    throw new OptionsError(path, 'RSA keys shorter than 2048 bits are refused');
+  }
   const alg = source.alg ?? inferred;
   if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw new OptionsError(join(path, 'alg'), `must be one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
   if (alg !== inferred) throw new OptionsError(join(path, 'alg'), `${alg} does not fit a ${key.asymmetricKeyType} key (${inferred})`);

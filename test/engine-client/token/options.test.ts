@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,11 @@ describe('verify options: bad input fails at start-up naming the option', () => 
     const rs = makeKey('RS256', 'rs');
     expect(optionsError({ ...base(), keys: [rs.publicJwk] }).path).toBe('keys[0]');
     expect(optionsError({ ...base(), keys: [{ ...ed.publicJwk, alg: 'ES256' }], algorithms: ['EdDSA', 'ES256'] }).path).toBe('keys[0].alg');
+  });
+
+  it('refuses an RSA key shorter than 2048 bits', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    expect(optionsError({ ...base(), algorithms: ['RS256'], keys: [weak] }).path).toBe('keys[0]');
   });
 
   it('refuses the same kid twice', () => {
