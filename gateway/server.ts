@@ -28,6 +28,8 @@ import { TokenMinter } from './tokens/minter.js';
 import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
 import type { BuiltinFilterDeps } from '../filters/builtin/index.js';
+import { identityHeaderNames } from '../filters/builtin/identity-headers.js';
+import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -73,6 +75,8 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
   try {
     built = await buildGateway(config, { ...options, logger: log, publicUrlFallback: url, demoEngineUrl: demoEngine?.url });
     await built.app.listen({ host, port: listenPort });
+    // authenticators with a listener of their own (mtls) start once the app is ready
+    for (const a of built.context.authenticators.request) await a.listen?.(built.app);
   } catch (err) {
     await built?.app.close();
     await demoEngine?.close();
@@ -108,6 +112,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const publicUrl = config.server.publicUrl ?? options.publicUrlFallback;
   const secureCookies = publicUrl.startsWith('https:');
 
+  const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
   const store = await createStore(config, options.configDir, env, log);
   const sessions = new SessionManager(store, { ...config.session, secureCookies });
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
@@ -121,7 +126,15 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       generateIfMissing: true,
       production,
     });
-    authenticators = await createAuthenticators(config.authenticators, { configDir: options.configDir, dataDir, publicUrl, log, sharedStore: store });
+    authenticators = await createAuthenticators(config.authenticators, {
+      configDir: options.configDir,
+      dataDir,
+      publicUrl,
+      log,
+      sharedStore: store,
+      loginThrottle: config.loginThrottle,
+      clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
+    });
   } catch (err) {
     await store.close();
     throw err;
@@ -132,7 +145,6 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     renewBeforeSeconds: config.tokens.renewBeforeSeconds,
     claimNames: config.tokens.claimNames,
   });
-  const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
 
   const context: GatewayContext = {
     config,
@@ -179,7 +191,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const deps: BuiltinFilterDeps = {
     tokenHeader: config.tokens.header.toLowerCase(),
     tokenScheme: config.tokens.scheme,
-    identityHeaders: [],
+    // names the gateway sets itself (identity-headers filters) or believes only from trusted proxies (header authenticators)
+    identityHeaders: [
+      ...headerAuthenticatorHeaders(config.authenticators),
+      ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
+    ],
     forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
     tokenFor(ctx) {
       const caller = callerOf(ctx.request);

@@ -5,6 +5,8 @@ import { routePolicyFilter } from './route-policy.js';
 import { stripIdentityHeadersFilter } from './strip-identity-headers.js';
 import { forwardedHeadersFilter } from './forwarded-headers.js';
 import { attachTokenFilter } from './attach-token.js';
+import { ipAllowListFilter } from './ip-allow-list.js';
+import { identityHeadersFilter } from './identity-headers.js';
 
 export type { BuiltinFilterDeps } from './deps.js';
 
@@ -17,6 +19,8 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   'strip-identity-headers': (_o, deps) => stripIdentityHeadersFilter(deps),
   'forwarded-headers': (_o, deps) => forwardedHeadersFilter(deps),
   'attach-token': (_o, deps) => attachTokenFilter(deps),
+  'ip-allow-list': (o) => ipAllowListFilter(o),
+  'identity-headers': (o) => identityHeadersFilter(o),
 };
 
 /**

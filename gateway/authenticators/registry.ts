@@ -3,6 +3,9 @@ import type { Authenticator, AuthenticatorContext } from './types.js';
 import { createFileAuthenticator } from './file/file-authenticator.js';
 import { createSamlAuthenticator } from './saml/index.js';
 import { createLdapAuthenticator } from './ldap/index.js';
+import { createHeaderAuthenticator } from './header/header-authenticator.js';
+import { createBasicAuthenticator } from './basic/basic-authenticator.js';
+import { createMtlsAuthenticator } from './mtls/mtls-authenticator.js';
 
 type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Promise<Authenticator>;
 
@@ -13,6 +16,9 @@ type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Pro
 export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type'], Factory>> = {
   file: createFileAuthenticator as Factory,
   saml: createSamlAuthenticator as Factory,
+  header: createHeaderAuthenticator as Factory,
+  basic: createBasicAuthenticator as Factory,
+  mtls: createMtlsAuthenticator as Factory,
   ldap: createLdapAuthenticator as Factory,
 };
 

@@ -86,6 +86,8 @@ export interface RequestAuthenticator {
   readonly type: string;
   readonly name: string;
   authenticate(request: FastifyRequest): Promise<AuthenticatedUser | null>;
+  /** an authenticator with a listener of its own (mtls) starts it once the gateway listens */
+  listen?(app: FastifyInstance): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -103,4 +105,8 @@ export interface AuthenticatorContext {
   byName(name: string): Authenticator | undefined;
   /** a key/value store with expiry shared by gateway processes (replay caches and the like) */
   sharedStore: import('../sessions/store.js').ExpiringStore;
+  /** the login form's lockout settings, so HTTP Basic counts failures the same way */
+  loginThrottle?: import('../login/throttle.js').ThrottleSettings;
+  /** the gateway's decided client address (trusted proxies applied) */
+  clientAddress?(request: FastifyRequest): string;
 }
