@@ -14,7 +14,7 @@ import type { PortcullisTokenClaims, TokenAlgorithm } from './claims.js';
 import { checkContractClaims, REQUIRED_CLAIMS } from './contract-claims.js';
 import type { DevKey } from './dev-key.js';
 import { fromJoseError } from './jose-errors.js';
-import { resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyOptions } from './options.js';
+import { defaultWarning, resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyOptions } from './options.js';
 
 export interface VerifiedToken {
   /** the contract claims, checked and frozen */
@@ -183,10 +183,15 @@ export function createTokenVerifier(options: VerifyOptions): TokenVerifier {
 }
 
 const verifiers = new WeakMap<object, TokenVerifier>();
+let verifiersBuilt = 0;
+/** this many verifiers built by verifyToken suggests a new options object per call */
+export const VERIFIER_PER_CALL_THRESHOLD = 50;
 
 /**
  * Verify `token` against `options` (or a verifier). The verifier built for an options object
- * is kept with it, so passing the same object again reuses its key set and cache.
+ * is kept with it, so passing the same object again reuses its key set and cache. Passing a
+ * fresh object literal on every call would refetch the JWKS every time: after
+ * VERIFIER_PER_CALL_THRESHOLD such verifiers a coded warning says so (once).
  */
 export async function verifyToken(token: unknown, options: VerifyOptions | TokenVerifier): Promise<VerifiedToken> {
   if (options instanceof TokenVerifier) return options.verify(token);
@@ -194,6 +199,12 @@ export async function verifyToken(token: unknown, options: VerifyOptions | Token
   if (!verifier) {
     verifier = new TokenVerifier(options);
     verifiers.set(options, verifier);
+    if (++verifiersBuilt === VERIFIER_PER_CALL_THRESHOLD) {
+      (options.onWarning ?? defaultWarning)({
+        code: 'PORTCULLIS_VERIFIER_PER_CALL',
+        message: `verifyToken built ${VERIFIER_PER_CALL_THRESHOLD} verifiers: pass the same options object (or a createTokenVerifier() result) on every call, or each call refetches keys and misses the cache`,
+      });
+    }
   }
   return verifier.verify(token);
 }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { errors as jose, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineClientError, TokenError } from '../../../engine-client/errors.js';
-import { createTokenVerifier, verifyToken, type TokenVerifier } from '../../../engine-client/token/verify.js';
+import { createTokenVerifier, verifyToken, VERIFIER_PER_CALL_THRESHOLD, type TokenVerifier } from '../../../engine-client/token/verify.js';
 import type { VerifyOptions } from '../../../engine-client/token/options.js';
 import { AUDIENCE, b64url, ISSUER, makeKey, mint, rejectionOf, type TestKey } from './fixtures.js';
 
@@ -270,6 +270,15 @@ describe('cache of verified tokens', () => {
     const a = await verifyToken(token, options);
     const b = await verifyToken(token, options);
     expect(b).toBe(a); // the second call was a cache hit of the same verifier
+  });
+
+  it('warns once (coded) when verifyToken gets a new options object on every call', async () => {
+    const codes: string[] = [];
+    const token = await mint({ key: ed });
+    for (let i = 0; i < VERIFIER_PER_CALL_THRESHOLD + 5; i++) {
+      await verifyToken(token, { issuer: ISSUER, audience: AUDIENCE, keys: [ed.publicJwk], onWarning: (w) => codes.push(w.code) });
+    }
+    expect(codes).toEqual(['PORTCULLIS_VERIFIER_PER_CALL']);
   });
 
   it('verifyToken rejects (does not throw synchronously) on bad options', async () => {
