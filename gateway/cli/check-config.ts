@@ -55,19 +55,23 @@ function printProblems(io: CliIO, file: string, problems: readonly ConfigProblem
 export const checkConfigCommand: CliCommand = {
   name: 'check-config',
   summary: 'Validate a configuration file and print every problem with its option path.',
-  usage: 'check-config FILE',
+  usage: 'check-config FILE [--skip-secrets]',
   help: `Checks FILE (YAML or JSON) as \`portcullis start --config FILE\` would load it, with the
 PORTCULLIS_* environment overrides applied, and that every secret reference (env://, file://)
 resolves and every users file of a file authenticator is valid.
 
+Options:
+  --skip-secrets   do not resolve env:// and file:// secret references (for checking a file
+                   where its secrets are not available, e.g. in CI)
+
 Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message" line each),
 2 usage error.`,
   async run(args, io) {
-    const { positionals } = parseOptions(args, {}, { min: 1, max: 1, names: ['FILE'] });
+    const { values, positionals } = parseOptions(args, { 'skip-secrets': { type: 'boolean' } }, { min: 1, max: 1, names: ['FILE'] });
     const file = positionals[0]!;
     let loaded: LoadedConfig;
     try {
-      loaded = await loadConfig(file, { env: io.env, cwd: io.cwd });
+      loaded = await loadConfig(file, { env: io.env, cwd: io.cwd, checkSecrets: !values['skip-secrets'] });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       if (err.code === 'CONFIG_INVALID') printProblems(io, err.file ?? file, err.problems);

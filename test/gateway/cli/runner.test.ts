@@ -87,3 +87,52 @@ describe('password prompt', () => {
     await expect(readNewPassword(fakeIO(empty), 'bob')).rejects.toMatchObject({ code: 'CLI_PASSWORD_EMPTY' });
   });
 });
+
+describe('check-config (in process)', () => {
+  it('the demo configuration is valid', async () => {
+    const { DEMO_CONFIG_PATH } = await import('../../../config/index.js');
+    const io = fakeIO();
+    expect(await runCli(['check-config', DEMO_CONFIG_PATH], io)).toBe(0);
+    expect(io.out()).toContain('authenticator   local (file, 2 user(s))');
+  });
+
+  it('an unresolvable secret is a problem at its path; --skip-secrets checks the rest', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-check-'));
+    try {
+      await writeFile(join(dir, 'users.yaml'), 'users: {}\n');
+      const file = join(dir, 'c.yaml');
+      await writeFile(
+        file,
+        'tokens:\n  privateKeyPassphrase: env://KEY_PASS\nauthenticators:\n  - type: file\n    usersFile: users.yaml\n',
+      );
+      const io = fakeIO();
+      expect(await runCli(['check-config', file], io)).toBe(1);
+      expect(io.out()).toContain('tokens.privateKeyPassphrase: environment variable KEY_PASS is not set');
+      expect(await runCli(['check-config', file, '--skip-secrets'], fakeIO())).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a broken users file is found before start', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-check-'));
+    try {
+      await writeFile(join(dir, 'users.yaml'), 'users:\n  alice:\n    password: wonderland\n');
+      const file = join(dir, 'c.yaml');
+      await writeFile(file, 'authenticators:\n  - type: file\n    usersFile: users.yaml\n');
+      const io = fakeIO();
+      expect(await runCli(['check-config', file], io)).toBe(1);
+      expect(io.out()).toContain('authenticators[0].usersFile:');
+      expect(io.out()).toContain('users.alice.password: must be a scrypt hash');
+      expect(io.out()).not.toContain('wonderland\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
