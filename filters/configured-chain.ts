@@ -21,7 +21,7 @@ export class FilterConfigError extends Error {
   readonly statusCode = 500;
   readonly expose = false;
   readonly path: string;
-  constructor(code: 'FILTER_UNKNOWN' | 'FILTER_MODULE_INVALID' | 'FILTER_CONFIG_INVALID', path: string, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: 'FILTER_UNKNOWN' | 'FILTER_MODULE_INVALID' | 'FILTER_CONFIG_INVALID' | 'FILTER_OPTIONS_INVALID', path: string, message: string, options: { cause?: unknown } = {}) {
     super(`${path}: ${message}`, options);
     this.name = 'FilterConfigError';
     this.code = code;
@@ -135,7 +135,11 @@ export function resolveRouteChain(
       base = checkFilter(factory(ref.options, deps), path, source);
     } catch (err) {
       if (err instanceof FilterConfigError) throw err;
-      throw new FilterConfigError('FILTER_CONFIG_INVALID', `${path}.options`, (err as Error).message, { cause: err });
+      // a built-in's FilterOptionsError names the option under `options`: keep it, under the filter's path
+      const sub = (err as { path?: unknown }).path;
+      const at = typeof sub === 'string' && sub.startsWith('options') ? `${path}.${sub}` : `${path}.options`;
+      const message = (err as Error).message.startsWith(`${String(sub)}: `) ? (err as Error).message.slice(String(sub).length + 2) : (err as Error).message;
+      throw new FilterConfigError('FILTER_OPTIONS_INVALID', at, message, { cause: err });
     }
     const conditions = (ref.when ?? base.conditions) as StartConditionsConfig | undefined;
     if (conditions) precompileConditions(conditions, ref.when ? `${path}.when` : path);

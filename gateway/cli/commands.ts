@@ -7,10 +7,12 @@ import { startCommand } from './start.js';
 import { checkConfigCommand } from './check-config.js';
 import { usersCommand } from './users.js';
 import { keysCommand } from './keys.js';
+import { routesCommand } from './routes.js';
 
 export const commands: CliCommand[] = [
   startCommand,
   checkConfigCommand,
   usersCommand,
   keysCommand,
+  routesCommand,
 ];
