@@ -51,6 +51,8 @@ export interface TestIdpOptions {
   /** SP signing certificate: AuthnRequest / LogoutRequest query signatures are checked against it */
   spCertificate?: string;
   users?: Record<string, IdpUser>;
+  /** name of the key pair (a second IdP needs its own) */
+  keyName?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export class TestIdp {
 
   private constructor(options: TestIdpOptions) {
     this.options = options;
-    this.key = testKeyPair('portcullis-test-idp');
+    this.key = testKeyPair(options.keyName ?? 'portcullis-test-idp');
     this.entityId = options.entityId ?? 'https://idp.test/saml';
     this.users = options.users ?? {
       alice: { nameId: 'alice', attributes: { mail: 'alice@example.test', givenName: 'Alice', groups: ['staff'] } },

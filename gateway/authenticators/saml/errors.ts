@@ -24,7 +24,7 @@ export const SAML_ERROR_CODES = {
   inResponseTo: 'SAML_IN_RESPONSE_TO_UNKNOWN',
   /** a response without InResponseTo when unsolicited responses are off */
   unsolicited: 'SAML_UNSOLICITED_REFUSED',
-  /** the same assertion id seen before */
+  /** the same assertion id (or IdP LogoutRequest id) seen before */
   replay: 'SAML_ASSERTION_REPLAYED',
   /** NotBefore / NotOnOrAfter / IssueInstant outside the allowed window */
   expired: 'SAML_ASSERTION_EXPIRED',

@@ -38,7 +38,7 @@ export class SamlAuthenticator implements RoutedAuthenticator {
     this.#ctx = ctx;
     this.#clients = settings.idps.map((idp) => createIdpClient(settings, idp, ctx.sharedStore));
     this.label = settings.idps.length === 1 ? settings.idps[0]!.label : 'Sign in with your organisation';
-    this.#logout = { name: this.name, clients: this.#clients, store: ctx.sharedStore, sessionLinkTtlSeconds: settings.config.sessionLinkTtlSeconds };
+    this.#logout = { name: this.name, clients: this.#clients, store: ctx.sharedStore, sessionLinkTtlSeconds: settings.config.sessionLinkTtlSeconds, requestTtlSeconds: settings.config.requestTtlSeconds };
   }
 
   loginUrl(returnTo: string): string {

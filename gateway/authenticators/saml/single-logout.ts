@@ -17,11 +17,17 @@ export interface LogoutDeps {
   clients: readonly IdpClient[];
   store: ExpiringStore;
   sessionLinkTtlSeconds: number;
+  /** how long a LogoutRequest id is remembered against replays */
+  requestTtlSeconds: number;
 }
 
 /** Where the NameID → login id link lives, so an IdP LogoutRequest finds the user's sessions. */
 export function sessionLinkKey(name: string, idp: string, nameId: string): string {
-  return `saml:${name}:${idp}:subject:${createHash('sha256').update(nameId).digest('base64url')}`;
+  return `saml:${name}:${idp}:subject:${digest(nameId)}`;
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
 }
 
 export async function rememberSessionLink(deps: LogoutDeps, user: AuthenticatedUser): Promise<void> {
@@ -74,6 +80,9 @@ export async function handleSingleLogout(request: FastifyRequest, reply: Fastify
       ? await client.saml.validateRedirectAsync(params as Record<string, string>, originalQuery)
       : await client.saml.validatePostRequestAsync(params as Record<string, string>);
     if (!profile?.nameID) throw refused(C.logoutRequest, 'LogoutRequest without NameID');
+    // a captured LogoutRequest is good for one use only
+    const seen = `saml:${deps.name}:${client.idp.name}:logout-request:${digest(String(profile.ID))}`;
+    if (!(await deps.store.setIfAbsent(seen, 1, deps.requestTtlSeconds))) throw refused(C.replay, `LogoutRequest ${profile.ID} was already used`);
     const loginId = await deps.store.get<string>(sessionLinkKey(deps.name, client.idp.name, profile.nameID));
     let success = true;
     if (loginId !== undefined) {

@@ -59,6 +59,16 @@ describe('SAML single logout started at the IdP', () => {
     expect(h.completion.ended).toContainEqual({ authenticator: 'saml', loginId: 'bob' });
   });
 
+  it('refuses the same signed LogoutRequest a second time', async () => {
+    await loginAs('bob');
+    const xml = buildLogoutRequest({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, nameId: 'bob' });
+    const url = sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLRequest', xml, undefined, h.idp.key));
+    expect((await h.app.inject({ method: 'GET', url })).statusCode).toBe(302);
+    const again = await h.app.inject({ method: 'GET', url });
+    expect(again.statusCode).toBe(401);
+    expect(incidentOf(h, again.body).log?.code).toBe(C.replay);
+  });
+
   it('ends the sessions on a signed LogoutRequest over HTTP-POST', async () => {
     await loginAs('alice');
     const before = h.completion.ended.length;
