@@ -61,7 +61,7 @@ export const CLIENT_IP_CASES: ClientIpCase[] = [
   { name: 'leading zeros are not an address', trusted: PROXIES, peer: '10.0.0.2', xff: '6.6.6.6, 010.000.000.001', expect: 'unknown', source: 'unknown' },
   { name: 'bad port', trusted: PROXIES, peer: '10.0.0.2', xff: '203.0.113.7:http', expect: 'unknown', source: 'unknown' },
   { name: 'unclosed bracket', trusted: PROXIES, peer: '10.0.0.2', xff: '[2001:db8::7', expect: 'unknown', source: 'unknown' },
-  { name: 'overlong header: spoofed padding on the left is cut', trusted: PROXIES, peer: '10.0.0.2', xff: `${'6.6.6.6, '.repeat(2000)}203.0.113.7`, expect: '203.0.113.7', source: 'forwarded' },
+  { name: 'overlong header: spoofed padding on the left is cut', trusted: PROXIES, peer: '10.0.0.2', xff: `${'6.6.6.6, '.repeat(1000)}203.0.113.7`, expect: '203.0.113.7', source: 'forwarded' },
   { name: 'overlong single entry: unknown', trusted: PROXIES, peer: '10.0.0.2', xff: 'x'.repeat(5000), expect: 'unknown', source: 'unknown' },
   { name: 'more trusted hops than allowed: unknown', trusted: PROXIES, peer: '10.0.0.2', xff: Array.from({ length: 20 }, (_, i) => `10.0.1.${i}`).join(', '), expect: 'unknown', source: 'unknown' },
   { name: 'zone id dropped from IPv6 entry', trusted: PROXIES, peer: '10.0.0.2', xff: 'fe80::1%eth0', expect: 'fe80::1', source: 'forwarded' },
