@@ -29,6 +29,8 @@ import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
 import type { BuiltinFilterDeps } from '../filters/builtin/index.js';
 import { identityHeaderNames } from '../filters/builtin/identity-headers.js';
+import { filterRefsOf, loadFilterModules } from '../filters/configured-chain.js';
+import { richConditionCheck } from '../filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
 
 export interface GatewayOptions {
@@ -209,14 +211,21 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const refusal = {
     challenge: `Bearer realm="portcullis"`,
     loginUrl: (returnTo: string) => `/login?returnTo=${encodeURIComponent(returnTo)}`,
+    stepUpUrl: (name: string, returnTo: string) => context.authenticators.routed.find((a) => a.name === name)?.loginUrl(returnTo),
   };
+  // operator-named filter modules are imported once, before any chain is built
+  const filterModules = await loadFilterModules(filterRefsOf(config), options.configDir);
   for (const route of config.routes) {
     const view = routeViewOf(route);
+    if (route.policy.stepUp && !context.authenticators.routed.some((a) => a.name === route.policy.stepUp)) {
+      throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml) is named '${route.policy.stepUp}'`);
+    }
     const upstream = isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream;
     await registerRouteProxy(app, context, {
       route,
       view,
-      chain: buildRouteChain(route, view, config.globalFilters, deps),
+      chain: buildRouteChain(route, view, config.globalFilters, deps, filterModules),
+      conditionCheck: richConditionCheck,
       upstream,
       refusal,
       gatewayCookies: [config.session.cookieName, 'portcullis_csrf'],

@@ -8,6 +8,8 @@ export interface RefusalOptions {
   challenge: string;
   /** where a browser without a session goes, given the URL it asked for */
   loginUrl(returnTo: string): string;
+  /** the login URL of a stronger (routed) authenticator, for `level-insufficient` with a `stepUp` */
+  stepUpUrl?(authenticator: string, returnTo: string): string | undefined;
 }
 
 const STATUS: Record<string, number> = {
@@ -34,6 +36,11 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
       .code(401)
       .header('www-authenticate', options.challenge)
       .send({ statusCode: 401, code: 'GW_UNAUTHENTICATED', error: 'Unauthorized', message: reason.message });
+  }
+  const stepUp = reason.code === 'level-insufficient' ? reason.detail?.stepUp : undefined;
+  if (typeof stepUp === 'string' && options.stepUpUrl && prefersHtml(request)) {
+    const url = options.stepUpUrl(stepUp, request.url);
+    if (url) return reply.redirect(url, 302);
   }
   if (prefersHtml(request)) {
     return reply
