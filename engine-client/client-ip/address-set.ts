@@ -1,6 +1,7 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { AccessOptionError } from '../access-errors.js';
 import { normalizeAddress } from './address.js';
+import { ipv4ToNumber, ipv6ToHextets } from './ip-parse.js';
 
 /**
  * Names an operator may write instead of ranges. Each stands for the ranges listed;
@@ -23,18 +24,29 @@ export interface AddressSet {
   readonly size: number;
 }
 
+interface V4Range {
+  network: number;
+  mask: number;
+}
+interface V6Range {
+  network: Uint16Array;
+  prefix: number;
+}
+
 /**
- * Build the set once at start-up. A bad entry throws `ACCESS_OPTION` naming
- * `<path>[i]`, so a typo in a trusted-proxy list cannot silently trust nobody (or everybody).
+ * Build the set once at start-up. A bad entry throws `ACCESS_OPTION` naming `<path>[i]`,
+ * so a typo in a trusted-proxy list cannot silently trust nobody (or everybody).
+ * Matching is plain bit arithmetic on the normalised address (no allocation for IPv4).
  */
 export function createAddressSet(entries: readonly string[], path = 'addresses'): AddressSet {
-  const list = new BlockList();
   if (!Array.isArray(entries)) throw new AccessOptionError(path, 'must be a list of addresses or CIDR ranges');
+  const v4: V4Range[] = [];
+  const v6: V6Range[] = [];
   entries.forEach((entry, index) => {
     const where = `${path}[${index}]`;
     if (typeof entry !== 'string') throw new AccessOptionError(where, 'must be a string');
     const preset = ADDRESS_PRESETS[entry.trim().toLowerCase()];
-    for (const range of preset ?? [entry]) addRange(list, range, where);
+    for (const range of preset ?? [entry]) addRange(v4, v6, range, where);
   });
   const frozen = Object.freeze([...entries]);
   return {
@@ -43,12 +55,34 @@ export function createAddressSet(entries: readonly string[], path = 'addresses')
     has(address: string): boolean {
       const normal = normalizeAddress(address);
       if (normal === undefined) return false;
-      return list.check(normal, isIP(normal) === 4 ? 'ipv4' : 'ipv6');
+      if (isIP(normal) === 4) {
+        if (v4.length === 0) return false;
+        const value = ipv4ToNumber(normal);
+        for (const r of v4) if (((value & r.mask) >>> 0) === r.network) return true;
+        return false;
+      }
+      if (v6.length === 0) return false;
+      const hextets = ipv6ToHextets(normal);
+      for (const r of v6) if (inV6(hextets, r)) return true;
+      return false;
     },
   };
 }
 
-function addRange(list: BlockList, range: string, where: string): void {
+function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+function inV6(address: Uint16Array, range: V6Range): boolean {
+  let bits = range.prefix;
+  for (let i = 0; i < 8 && bits > 0; i++, bits -= 16) {
+    const mask = bits >= 16 ? 0xffff : (0xffff << (16 - bits)) & 0xffff;
+    if ((address[i]! & mask) !== (range.network[i]! & mask)) return false;
+  }
+  return true;
+}
+
+function addRange(v4: V4Range[], v6: V6Range[], range: string, where: string): void {
   const text = range.trim();
   const slash = text.indexOf('/');
   const rawAddress = slash === -1 ? text : text.slice(0, slash);
@@ -64,11 +98,13 @@ function addRange(list: BlockList, range: string, where: string): void {
     prefix = Number(rawPrefix);
   }
   const address = normalizeAddress(rawAddress)!;
-  if (family === 6 && isIP(address) === 4) {
-    // an IPv4-mapped range: only its last 32 bits can vary as IPv4
-    if (prefix < 96) throw new AccessOptionError(where, `"${range}" maps IPv4 but its prefix is shorter than 96`);
-    list.addSubnet(address, prefix - 96, 'ipv4');
+  if (isIP(address) === 4) {
+    // an IPv4-mapped IPv6 range: only its last 32 bits can vary as IPv4
+    if (family === 6 && prefix < 96) throw new AccessOptionError(where, `"${range}" maps IPv4 but its prefix is shorter than 96`);
+    const bits = family === 6 ? prefix - 96 : prefix;
+    const mask = maskOf(bits);
+    v4.push({ network: (ipv4ToNumber(address) & mask) >>> 0, mask });
     return;
   }
-  list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  v6.push({ network: ipv6ToHextets(address), prefix });
 }

@@ -1,4 +1,5 @@
 import { isIP, isIPv6 } from 'node:net';
+import { hextetsToIPv6, ipv6ToHextets, isMappedIPv4, numberToIPv4 } from './ip-parse.js';
 
 /**
  * One spelling per address, so that logs, allow lists and rate limits agree:
@@ -14,8 +15,9 @@ export function normalizeAddress(raw: string | undefined | null): string | undef
   const family = isIP(value);
   if (family === 4) return value;
   if (family !== 6) return undefined;
-  const canonical = canonicalIPv6(value);
-  return unmapIPv4(canonical) ?? canonical;
+  const hextets = ipv6ToHextets(value);
+  if (isMappedIPv4(hextets)) return numberToIPv4(hextets[6]! * 65536 + hextets[7]!);
+  return hextetsToIPv6(hextets);
 }
 
 /** The address of one `X-Forwarded-For` entry: quotes, brackets and a port are tolerated. */
@@ -40,18 +42,4 @@ export function parseForwardedEntry(entry: string): string | undefined {
     return isIP(value) === 4 ? value : undefined;
   }
   return normalizeAddress(value);
-}
-
-function canonicalIPv6(value: string): string {
-  // WHATWG URL parsing serialises IPv6 in the RFC 5952 form (lower-case, longest zero run compressed).
-  return new URL(`http://[${value}]/`).hostname.slice(1, -1);
-}
-
-/** `::ffff:a.b.c.d`, which the URL serialiser writes as `::ffff:XXXX:XXXX`, back to `a.b.c.d`. */
-function unmapIPv4(canonical: string): string | undefined {
-  const match = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (!match) return undefined;
-  const high = parseInt(match[1]!, 16);
-  const low = parseInt(match[2]!, 16);
-  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
