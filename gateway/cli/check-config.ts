@@ -13,6 +13,7 @@ import { UsersFileError } from '../users/errors.js';
 import { readUsersFile } from '../users/users-file.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseOptions } from './args.js';
+import { explainRoutes } from './routes.js';
 
 /** Problems found outside the schema: users files of file authenticators. */
 async function checkUsersFiles(loaded: LoadedConfig): Promise<{ problems: ConfigProblem[]; userCounts: Map<number, number> }> {
@@ -63,11 +64,13 @@ resolves and every users file of a file authenticator is valid.
 Options:
   --skip-secrets   do not resolve env:// and file:// secret references (for checking a file
                    where its secrets are not available, e.g. in CI)
+  --explain        also build every route's filter chain and print it in execution order,
+                   with why each filter is there (the same as \`portcullis routes\`)
 
 Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message" line each),
 2 usage error.`,
   async run(args, io) {
-    const { values, positionals } = parseOptions(args, { 'skip-secrets': { type: 'boolean' } }, { min: 1, max: 1, names: ['FILE'] });
+    const { values, positionals } = parseOptions(args, { 'skip-secrets': { type: 'boolean' }, explain: { type: 'boolean' } }, { min: 1, max: 1, names: ['FILE'] });
     const file = positionals[0]!;
     let loaded: LoadedConfig;
     try {
@@ -85,6 +88,20 @@ Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message
       return 1;
     }
     io.stdout.write(`${summary(loaded, userCounts).join('\n')}\n`);
+    if (values.explain) return explainInto(io, loaded);
     return 0;
   },
 };
+
+/** `--explain`: the resolved chains; a filter problem (unknown filter, bad module or condition) exits 1. */
+async function explainInto(io: CliIO, loaded: LoadedConfig): Promise<number> {
+  try {
+    io.stdout.write(`\n${(await explainRoutes(loaded)).join('\n')}\n`);
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    if (!e.code?.startsWith('FILTER_')) throw err;
+    io.stdout.write(`${e.message} [${e.code}]\n`);
+    return 1;
+  }
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { routesCommand } from '../../../gateway/cli/routes.js';
+import { checkConfigCommand } from '../../../gateway/cli/check-config.js';
 import type { CliIO } from '../../../gateway/cli/command.js';
 import { writeUsersFile } from '../../support/gateway.js';
 
@@ -73,5 +74,15 @@ routes:
     expect(await routesCommand.run!(['--config', 'bad.yaml'], cli)).toBe(1);
     expect(cli.out()).toContain('routes[x].filters[0].use');
     expect(cli.out()).toContain('[FILTER_UNKNOWN]');
+  });
+
+  it('check-config --explain prints the same chains after the summary', async () => {
+    const cli = io(dir);
+    expect(await checkConfigCommand.run!(['--explain', 'gateway.yaml'], cli)).toBe(0);
+    expect(cli.out()).toContain('configuration is valid');
+    expect(cli.out()).toMatch(/route ops[\s\S]*ip-allow-list[\s\S]*require-session/);
+    const bad = io(dir);
+    expect(await checkConfigCommand.run!(['--explain', 'bad.yaml'], bad)).toBe(1);
+    expect(bad.out()).toContain('[FILTER_UNKNOWN]');
   });
 });
