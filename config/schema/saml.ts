@@ -94,6 +94,13 @@ export const samlAuthenticatorSchema = z
     maxAssertionAgeSeconds: z.number().int().min(30).max(86_400).default(SAML_DEFAULTS.maxAssertionAgeSeconds),
     sessionLinkTtlSeconds: z.number().int().positive().default(SAML_DEFAULTS.sessionLinkTtlSeconds),
     signing: samlSigningSchema.optional(),
+    /**
+     * Tie each AuthnRequest to the browser that started it with a cookie, so a response can
+     * only finish the login in that browser (stops logging a victim in as the attacker).
+     * `auto`: on when the public URL is https (the cookie is then SameSite=None; Secure, as
+     * the IdP posts cross-site); `true` over http works only with a same-site IdP.
+     */
+    bindToBrowser: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .superRefine((saml, ctx) => {
     const seen = new Set<string>();

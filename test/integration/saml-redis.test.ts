@@ -38,6 +38,7 @@ describe('SAML with two gateways on one Redis', () => {
     const xml = idp.response({ inResponseTo: requestId });
 
     const atB = new CookieClient(b.url);
+    for (const [name, value] of browser.jar) atB.jar.set(name, value); // the same browser, another gateway behind the balancer
     const ok = await postResponse(atB, xml, '/app/');
     expect(ok.status).toBe(303);
     expect((await atB.get('/app/whoami')).json()).toMatchObject({ user: 'alice', amr: ['saml'] });

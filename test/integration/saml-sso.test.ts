@@ -160,6 +160,19 @@ describe('SAML through the real gateway: refused responses', () => {
     await expectRefusedThroughGateway(new CookieClient(gw.url), xml, 'SAML_IN_RESPONSE_TO_UNKNOWN');
   });
 
+  it('refuses a response for a login another browser started (login CSRF)', async () => {
+    const attacker = new CookieClient(gw.url);
+    const { requestId } = await startSamlLogin(attacker);
+    // the attacker's own valid response, posted from the victim's browser (no binding cookie)
+    const victim = new CookieClient(gw.url);
+    await expectRefusedThroughGateway(victim, idp.response({ inResponseTo: requestId }), 'SAML_BROWSER_MISMATCH');
+    // the wrong cookie does not help either
+    const other = new CookieClient(gw.url);
+    await startSamlLogin(other);
+    const second = await startSamlLogin(attacker);
+    await expectRefusedThroughGateway(other, idp.response({ inResponseTo: second.requestId }), 'SAML_BROWSER_MISMATCH');
+  });
+
   it('lands on "/" when RelayState points at another site, never off-site', async () => {
     for (const relay of ['https://evil.test/', '//evil.test/path', '/\\evil.test']) {
       const client = new CookieClient(gw.url);

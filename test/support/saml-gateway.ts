@@ -29,6 +29,8 @@ export async function startSamlGateway(
           type: 'saml',
           name: 'corp-saml',
           entityId: SAML_SP_ENTITY_ID,
+          // on over plain http too: the test IdP is same-site (127.0.0.1), so a Lax cookie comes along
+          bindToBrowser: true,
           identityProviders: [
             {
               name: 'corp',

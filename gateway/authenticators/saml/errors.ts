@@ -24,6 +24,8 @@ export const SAML_ERROR_CODES = {
   inResponseTo: 'SAML_IN_RESPONSE_TO_UNKNOWN',
   /** a response without InResponseTo when unsolicited responses are off */
   unsolicited: 'SAML_UNSOLICITED_REFUSED',
+  /** the response answers a request another browser started (binding cookie missing or wrong) */
+  browserMismatch: 'SAML_BROWSER_MISMATCH',
   /** the same assertion id (or IdP LogoutRequest id) seen before */
   replay: 'SAML_ASSERTION_REPLAYED',
   /** NotBefore / NotOnOrAfter / IssueInstant outside the allowed window */

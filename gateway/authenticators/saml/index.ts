@@ -4,6 +4,8 @@ import type { SamlAuthenticatorConfig } from '../../../config/schema/saml.js';
 import { SAML_DEFAULTS } from '../../../config/schema/saml.js';
 import { escapeHtml, page } from '../../pages/html.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginCompletion, RoutedAuthenticator } from '../types.js';
+import { bindRequestToBrowser, checkBrowserBinding } from './browser-binding.js';
+import type { BrowserBinding } from './browser-binding.js';
 import { replyLoginFailed } from './failure.js';
 import { validateSamlResponse } from './response-validator.js';
 import { createIdpClient } from './saml-client.js';
@@ -31,6 +33,7 @@ export class SamlAuthenticator implements RoutedAuthenticator {
   readonly #clients: IdpClient[];
   readonly #ctx: AuthenticatorContext;
   readonly #logout: LogoutDeps;
+  readonly #binding: BrowserBinding;
 
   constructor(settings: ResolvedSaml, ctx: AuthenticatorContext) {
     this.settings = settings;
@@ -38,6 +41,15 @@ export class SamlAuthenticator implements RoutedAuthenticator {
     this.#ctx = ctx;
     this.#clients = settings.idps.map((idp) => createIdpClient(settings, idp, ctx.sharedStore));
     this.label = settings.idps.length === 1 ? settings.idps[0]!.label : 'Sign in with your organisation';
+    const https = settings.acsUrl.startsWith('https:');
+    const bind = settings.config.bindToBrowser;
+    this.#binding = {
+      enabled: bind === 'auto' ? https : bind,
+      secure: https,
+      store: ctx.sharedStore,
+      keyPrefix: `saml:${settings.name}:browser:`,
+      ttlSeconds: settings.config.requestTtlSeconds,
+    };
     this.#logout = { name: this.name, clients: this.#clients, store: ctx.sharedStore, sessionLinkTtlSeconds: settings.config.sessionLinkTtlSeconds, requestTtlSeconds: settings.config.requestTtlSeconds };
   }
 
@@ -87,6 +99,7 @@ export class SamlAuthenticator implements RoutedAuthenticator {
     if (!client) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(this.#chooserPage(returnTo));
     try {
       const url = await client.saml.getAuthorizeUrlAsync(returnTo, undefined, {});
+      await bindRequestToBrowser(this.#binding, request, reply, url);
       request.log.info({ idp: client.idp.name }, 'saml authn request sent');
       return reply.header('cache-control', 'no-store').redirect(url);
     } catch (err) {
@@ -98,7 +111,12 @@ export class SamlAuthenticator implements RoutedAuthenticator {
   async #consume(request: FastifyRequest, reply: FastifyReply, completion: LoginCompletion) {
     const body = (request.body ?? {}) as Form;
     try {
-      const login = await validateSamlResponse(first(body.SAMLResponse), { settings: this.settings, clients: this.#clients, store: this.#ctx.sharedStore });
+      const login = await validateSamlResponse(first(body.SAMLResponse), {
+        settings: this.settings,
+        clients: this.#clients,
+        store: this.#ctx.sharedStore,
+        checkRequestOwner: (inResponseTo) => checkBrowserBinding(this.#binding, request, inResponseTo),
+      });
       await rememberSessionLink(this.#logout, login.user);
       // RelayState is the browser's to tamper with: only a local path survives, else "/"
       const returnTo = completion.safeReturnTo(first(body.RelayState));

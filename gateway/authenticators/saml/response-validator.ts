@@ -17,6 +17,8 @@ export interface ValidatorDeps {
   clients: readonly IdpClient[];
   store: ExpiringStore;
   now?: () => number;
+  /** checks the request was started by the browser posting the response (browser binding) */
+  checkRequestOwner?: (inResponseTo: string) => Promise<void>;
 }
 
 export interface ValidatedLogin {
@@ -48,6 +50,8 @@ export async function validateSamlResponse(samlResponse: unknown, deps: Validato
     if (!idp.config.allowUnsolicited) throw refused(C.unsolicited, `unsolicited response from IdP ${idp.name} (allowUnsolicited is off)`);
   } else if ((await client.requests.getAsync(env.inResponseTo)) === null) {
     throw refused(C.inResponseTo, `InResponseTo ${env.inResponseTo} names no pending request sent to IdP ${idp.name}`);
+  } else {
+    await deps.checkRequestOwner?.(env.inResponseTo);
   }
   if (env.destination !== undefined && env.destination !== settings.acsUrl) {
     throw refused(C.destination, `Destination ${env.destination} is not ${settings.acsUrl}`);

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestIdp, testKeyPair } from '../../../support/saml-idp.js';
-import { ACS_URL, SP_ENTITY_ID, SP_URL, startSp } from './sp-harness.js';
+import { TestIdp, authnRequestFromUrl, testKeyPair } from '../../../support/saml-idp.js';
+import { ACS_URL, SP_ENTITY_ID, SP_URL, incidentOf, startSp } from './sp-harness.js';
 import type { SpHarness } from './sp-harness.js';
 
 let idp: TestIdp;
@@ -91,5 +91,45 @@ describe('SAML login start with an SP signing key', () => {
     const md = await signed.app.inject({ method: 'GET', url: '/saml/metadata' });
     expect(md.body).toContain('AuthnRequestsSigned="true"');
     expect(md.body).toContain(sp.certificate.split('\n')[1]!);
+  });
+});
+
+describe('SAML browser binding', () => {
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  const form = (xml: string) => new URLSearchParams({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: '/' }).toString();
+
+  it('auto: on behind https with a SameSite=None; Secure cookie limited to the ACS path, off over http', async () => {
+    const https = await startSp({ idp, publicUrl: 'https://sp.test' });
+    const plain = await startSp({ idp });
+    try {
+      const cookie = String((await https.app.inject({ method: 'GET', url: '/saml/login' })).headers['set-cookie']);
+      expect(cookie).toMatch(/^portcullis_saml=[A-Za-z0-9_-]{43}; Path=\/saml\/acs; Max-Age=600; HttpOnly; SameSite=None; Secure$/);
+      expect((await plain.app.inject({ method: 'GET', url: '/saml/login' })).headers['set-cookie']).toBeUndefined();
+    } finally {
+      await https.app.close();
+      await plain.app.close();
+    }
+  });
+
+  it('refuses a response posted without the cookie; the browser that started the login still finishes it', async () => {
+    const on = await startSp({ idp, config: { bindToBrowser: true } });
+    try {
+      const start = await on.app.inject({ method: 'GET', url: '/saml/login' });
+      const cookie = String(start.headers['set-cookie']).split(';')[0]!;
+      expect(cookie).toMatch(/^portcullis_saml=/);
+      const { id } = authnRequestFromUrl(String(start.headers.location));
+      const stranger = await on.app.inject({ method: 'POST', url: '/saml/acs', headers, payload: form(idp.response({ inResponseTo: id })) });
+      expect(stranger.statusCode).toBe(401);
+      expect(incidentOf(on, stranger.body).log?.code).toBe('SAML_BROWSER_MISMATCH');
+      const wrong = await on.app.inject({ method: 'POST', url: '/saml/acs', headers: { ...headers, cookie: `portcullis_saml=${'A'.repeat(43)}` }, payload: form(idp.response({ inResponseTo: id })) });
+      expect(incidentOf(on, wrong.body).log?.code).toBe('SAML_BROWSER_MISMATCH');
+      const owner = await on.app.inject({ method: 'POST', url: '/saml/acs', headers: { ...headers, cookie }, payload: form(idp.response({ inResponseTo: id })) });
+      expect(owner.statusCode).toBe(302);
+      // one nonce per browser: a second login keeps the cookie, so parallel tabs work
+      const again = await on.app.inject({ method: 'GET', url: '/saml/login', headers: { cookie } });
+      expect(String(again.headers['set-cookie']).split(';')[0]).toBe(cookie);
+    } finally {
+      await on.app.close();
+    }
   });
 });

@@ -47,7 +47,9 @@ export interface SpHarness {
 }
 
 /** The SP on a bare fastify app (inject, no port), against a real test IdP over HTTP. */
-export async function startSp(options: { idp?: TestIdp; config?: Partial<SamlAuthenticatorConfig>; idpConfig?: Record<string, unknown> } = {}): Promise<SpHarness> {
+export async function startSp(
+  options: { idp?: TestIdp; config?: Partial<SamlAuthenticatorConfig>; idpConfig?: Record<string, unknown>; publicUrl?: string } = {},
+): Promise<SpHarness> {
   const idp = options.idp ?? (await TestIdp.start({ spAcsUrl: ACS_URL, spEntityId: SP_ENTITY_ID, spSloUrl: `${SP_URL}/saml/slo` }));
   const logs: Array<Record<string, unknown>> = [];
   const stream = new Writable({
@@ -80,7 +82,7 @@ export async function startSp(options: { idp?: TestIdp; config?: Partial<SamlAut
   const saml = await createSamlAuthenticator(config, {
     configDir: process.cwd(),
     dataDir: process.cwd(),
-    publicUrl: SP_URL,
+    publicUrl: options.publicUrl ?? SP_URL,
     log: pino({ level: 'silent' }),
     byName: () => undefined,
     sharedStore: store,
