@@ -88,6 +88,8 @@ export interface RequestAuthenticator {
   authenticate(request: FastifyRequest): Promise<AuthenticatedUser | null>;
   /** an authenticator with a listener of its own (mtls) starts it once the gateway listens */
   listen?(app: FastifyInstance): Promise<void>;
+  /** true when the request arrived on this authenticator's own listener: then it alone identifies the caller */
+  owns?(request: FastifyRequest): boolean;
   close?(): Promise<void>;
 }
 

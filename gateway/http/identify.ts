@@ -15,6 +15,12 @@ export interface Caller {
  * authenticator in configured order (trusted header, HTTP Basic, client certificate).
  */
 export async function identifyCaller(request: FastifyRequest, gw: GatewayContext): Promise<Caller | undefined> {
+  // a request on an authenticator's own listener (mTLS) is identified by that authenticator alone
+  const owner = gw.authenticators.request.find((a) => a.owns?.(request));
+  if (owner) {
+    const user = await owner.authenticate(request);
+    return user ? { user, cacheKey: `${owner.name}\u0000${user.loginId}` } : undefined;
+  }
   const session = await gw.sessions.load(request);
   if (session) return { user: session.record.user, sid: session.sid, cacheKey: session.sid };
   for (const authenticator of gw.authenticators.request) {

@@ -23,6 +23,8 @@ beforeAll(async () => {
     return {
       authenticators: [
         { type: 'file', name: 'local', usersFile: 'users.yaml' },
+        // listed first and trusting loopback: must still not speak for mTLS clients
+        { type: 'header', name: 'sso-agent', trustedProxies: ['loopback'] },
         {
           type: 'mtls',
           name: 'services',
@@ -106,9 +108,19 @@ describe('gateway mTLS listener for technical users', () => {
     expect(noCert.status).toBe(401);
   });
 
+  it('on the mTLS listener the certificate alone decides: a trusted-header user name is not used', async () => {
+    const res = await tlsRequest(`${mtlsUrl}/admin/whoami`, await pki.client('billing'), { headers: { 'x-remote-user': 'bob' } });
+    expect(res.status).toBe(403);
+    const app = await tlsRequest(`${mtlsUrl}/app/whoami`, await pki.client('billing'), { headers: { 'x-remote-user': 'bob' } });
+    expect(app.json().user).toBe('billing-service');
+  });
+
   it('the plain listener does not accept technical users', async () => {
     const res = await fetch(`${gw.url}/app/whoami`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(401);
+    // ... while the trusted header still works there
+    const header = await fetch(`${gw.url}/app/whoami`, { headers: { accept: 'application/json', 'x-remote-user': 'carol' } });
+    expect((await header.json()).user).toBe('carol');
   });
 
   it('logs refusals with the certificate subject and fingerprint', () => {

@@ -72,6 +72,9 @@ export async function createMtlsAuthenticator(config: MtlsAuthenticatorConfig, c
     get url() {
       return url;
     },
+    owns(request: FastifyRequest): boolean {
+      return (request.raw as { [kMtlsListener]?: boolean })[kMtlsListener] === true;
+    },
     async authenticate(request: FastifyRequest): Promise<AuthenticatedUser | null> {
       if (!(request.raw as { [kMtlsListener]?: boolean })[kMtlsListener]) return null; // not our listener
       const decision = decideTlsPeer(request.raw.socket as TLSSocket, users);
