@@ -179,6 +179,24 @@ describe('SAML ACS: refusals, each attack on its own', () => {
     await expectRefused(h.idp.response({ inResponseTo: requestId, statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Responder', sign: 'none' }), C.status);
   });
 
+  it('answers an unexpected failure after validation with 500, an incident id and nothing else', async () => {
+    const { requestId } = await h.startLogin();
+    const original = h.completion.completeLogin;
+    h.completion.completeLogin = async () => {
+      throw new Error('session store down (/srv/gateway/sessions/store.ts:42)');
+    };
+    try {
+      const res = await h.postToAcs(h.idp.response({ inResponseTo: requestId }), '/');
+      expect(res.statusCode).toBe(500);
+      const { incident, log } = incidentOf(h, res.body);
+      expect(log).toMatchObject({ code: 'SAML_INTERNAL_ERROR', msg: 'saml login failed', reason: expect.stringContaining('session store down') });
+      expect(incident).toBeTruthy();
+      expect(res.body).not.toMatch(/session store|store\.ts|\bat \S+:\d+/);
+    } finally {
+      h.completion.completeLogin = original;
+    }
+  });
+
   it('answers 400 for a SAMLResponse that is not XML', async () => {
     await expectRefused('this is not xml <', C.malformed, 400);
   });
