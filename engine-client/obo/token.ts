@@ -1,5 +1,5 @@
-import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT, calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { AccessOptionError } from '../access-errors.js';
 import { ASYMMETRIC_ALGORITHMS, type ActorClaim, type TokenAlgorithm } from '../token/claims.js';
@@ -31,6 +31,10 @@ export interface OboTokenSigner {
    * half of its lifetime is left.
    */
   sign(subject: OboSubject | string, prior?: ActorClaim): Promise<string>;
+  /** the public key as a JWK (with `kid`, `alg`, `use`), for the engine to publish to downstream services */
+  publicJwk(): Promise<JWK>;
+  /** the `kid` in every token's header: the configured one, else the key's RFC 7638 thumbprint */
+  keyId(): Promise<string>;
 }
 
 const KEY_TYPES: Record<TokenAlgorithm, string[]> = { EdDSA: ['ed25519'], ES256: ['ec'], RS256: ['rsa'] };
@@ -53,8 +57,17 @@ export function createOboTokenSigner(options: OboTokenOptions, path = 'obo.token
   if (!Number.isInteger(lifetime) || lifetime < 5 || lifetime > 300) throw new AccessOptionError(`${path}.lifetimeSeconds`, 'must be 5..300');
   const actor = options.actor ?? options.issuer;
   const cache = new LRUCache<string, { token: string; renewAt: number }>({ max: 10_000 });
+  let jwk: Promise<JWK> | undefined;
+  const publicJwk = (): Promise<JWK> =>
+    (jwk ??= (async () => {
+      const exported = await exportJWK(createPublicKey(key));
+      const kid = options.keyId ?? (await calculateJwkThumbprint(exported));
+      return Object.freeze({ ...exported, kid, alg: algorithm, use: 'sig' });
+    })());
 
   return {
+    publicJwk,
+    keyId: async () => (await publicJwk()).kid!,
     async sign(subject, prior) {
       const userId = typeof subject === 'string' ? subject : subject.userId;
       if (typeof userId !== 'string' || userId === '') throw new AccessOptionError('subject', 'an on-behalf-of user is required');
@@ -64,8 +77,9 @@ export function createOboTokenSigner(options: OboTokenOptions, path = 'obo.token
       const hit = cache.get(cacheKey);
       if (hit && hit.renewAt > now) return hit.token;
       const iat = Math.floor(now / 1000);
+      const kid = (await publicJwk()).kid!;
       const token = await new SignJWT({ act })
-        .setProtectedHeader({ alg: algorithm, typ: 'JWT', ...(options.keyId ? { kid: options.keyId } : {}) })
+        .setProtectedHeader({ alg: algorithm, typ: 'JWT', kid })
         .setIssuer(options.issuer)
         .setSubject(userId)
         .setAudience(audience)

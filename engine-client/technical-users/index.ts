@@ -12,3 +12,4 @@ export { decideTlsPeer, mtlsServerOptions, type PeerDecision } from './tls-peer.
 export { technicalIdentity, type TechnicalIdentity } from './identity.js';
 export { createTechnicalUserHook, type TechnicalUserHookOptions } from './hook.js';
 export { dnKeyFromText, dnKeyFromCertificate, sanKeyFromText, sanKeysFromCertificate, fingerprintKey } from './certificate-names.js';
+export { technicalUsers } from './plugin.js';

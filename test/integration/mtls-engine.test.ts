@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestGuard } from '../../engine-client/rest-guard/index.js';
-import { createTechnicalUserHook, mtlsServerOptions } from '../../engine-client/technical-users/index.js';
+import { mtlsServerOptions, technicalUsers } from '../../engine-client/technical-users/index.js';
 import { createTestPki, type TestPki } from '../support/certs.js';
 import { tlsRequest } from '../support/tls-request.js';
 
@@ -23,19 +23,15 @@ beforeAll(async () => {
     https: mtlsServerOptions({ ca, cert: await pki.pem(pki.main.server.cert), key: await pki.pem(pki.main.server.key) }),
     logger: { level: 'warn', stream: { write: (l: string) => void logLines.push(JSON.parse(l)) } },
   });
-  app.decorateRequest('identity', null);
-  app.addHook(
-    'onRequest',
-    createTechnicalUserHook({
-      users: {
-        users: [
-          { id: 'billing-service', roles: ['Billing'], match: { subject: 'CN=billing-service, O=Acme' } },
-          { id: 'reporting', match: { san: 'URI:spiffe://acme.test/reporting' } },
-          { id: 'retired-service', match: { subject: 'CN=retired-service, O=Portcullis Dev' }, revoked: true },
-        ],
-      },
-    }),
-  );
+  await app.register(technicalUsers, {
+    users: {
+      users: [
+        { id: 'billing-service', roles: ['Billing'], match: { subject: 'CN=billing-service, O=Acme' } },
+        { id: 'reporting', match: { san: 'URI:spiffe://acme.test/reporting' } },
+        { id: 'retired-service', match: { subject: 'CN=retired-service, O=Portcullis Dev' }, revoked: true },
+      ],
+    },
+  });
   const guard = createRestGuard({ enabled: true, roles: ['Billing'] });
   app.get('/whoami', async (request) => (request as unknown as { identity: unknown }).identity);
   app.get('/rest/invoices', { preHandler: guard.hook }, async () => ({ invoices: [] }));

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDownstreamClient, type DownstreamClient, type OboActor } from '../../engine-client/obo/index.js';
+import { createDownstreamClient, createOboTokenSigner, type DownstreamClient, type OboActor, type OboTokenSigner } from '../../engine-client/obo/index.js';
 import { engineClient } from '../../engine-client/plugin.js';
 import { createTechnicalUserHook, mtlsServerOptions } from '../../engine-client/technical-users/index.js';
 import { createTestPki, type TestPki } from '../support/certs.js';
@@ -37,6 +37,8 @@ let machines: FastifyInstance;
 let humansUrl: string;
 let machinesUrl: string;
 let downstream: DownstreamClient;
+let signer: OboTokenSigner;
+let engineJwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
 interface Process {
   starter: string;
@@ -105,7 +107,9 @@ beforeAll(async () => {
   saas = createServer({ ca, cert: serverCert, key: serverKey, requestCert: true, rejectUnauthorized: true }, async (req, res) => {
     try {
       const auth = req.headers.authorization ?? '';
-      const { payload } = await jwtVerify(auth.replace(/^Bearer /, ''), engineKey.publicKey, {
+      // the SaaS trusts the engine's published key set, fetched over HTTP
+      engineJwks ??= createRemoteJWKSet(new URL(`${humansUrl}/.well-known/jwks.json`));
+      const { payload } = await jwtVerify(auth.replace(/^Bearer /, ''), engineJwks, {
         issuer: 'workflow-engine',
         audience: 'saas',
         algorithms: ['EdDSA'],
@@ -126,9 +130,10 @@ beforeAll(async () => {
   saasUrl = `https://127.0.0.1:${(saas.address() as AddressInfo).port}/api`;
 
   const engineCert = pki.main.clients.engine!;
+  signer = createOboTokenSigner({ privateKey: engineKey.privateKey, issuer: 'workflow-engine', audience: 'saas' });
   downstream = createDownstreamClient({
     baseUrl: saasUrl,
-    token: { signer: { privateKey: engineKey.privateKey, issuer: 'workflow-engine', audience: 'saas' } },
+    token: { signer },
     tls: { ca, cert: await pki.pem(engineCert.cert), key: await pki.pem(engineCert.key) },
     timeoutMs: 5000,
   });
@@ -140,6 +145,7 @@ beforeAll(async () => {
     keys: [{ kid: 'gw-1', pem: gatewayKey.publicKey.export({ format: 'pem', type: 'spki' }) as string }],
   });
   workflowRoutes(humans);
+  humans.get('/.well-known/jwks.json', { config: { engineClient: false } }, async () => ({ keys: [await signer.publicJwk()] }));
   await humans.listen({ host: '127.0.0.1', port: 0 });
   humansUrl = `http://127.0.0.1:${(humans.server.address() as AddressInfo).port}`;
 

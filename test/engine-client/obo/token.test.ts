@@ -45,3 +45,18 @@ describe('on-behalf-of token', () => {
     );
   });
 });
+
+describe('on-behalf-of token key publication', () => {
+  it('publishes the public key as a JWK that verifies its tokens; kid defaults to the thumbprint', async () => {
+    const { createLocalJWKSet } = await import('jose');
+    const signer = createOboTokenSigner({ privateKey, issuer: 'workflow-engine', audience: 'saas' });
+    const jwk = await signer.publicJwk();
+    expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(jwk).not.toHaveProperty('d');
+    expect(jwk.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const token = await signer.sign('carol');
+    expect(decodeProtectedHeader(token).kid).toBe(jwk.kid);
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [jwk] }), { audience: 'saas' });
+    expect(payload.sub).toBe('carol');
+  });
+});
