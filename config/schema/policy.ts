@@ -25,10 +25,11 @@ export type PolicyPermission = (typeof POLICY_PERMISSIONS)[number];
 export const principalListSchema = z.union([z.string(), z.array(z.string().min(1))]);
 export type PrincipalListInput = z.infer<typeof principalListSchema>;
 
-const nonEmpty = (list: PrincipalListInput | undefined): boolean => {
+const nonEmpty = (list: unknown): boolean => {
   if (list === undefined) return false;
-  const items = typeof list === 'string' ? list.split(',') : list;
-  return items.some((s) => s.trim().length > 0);
+  if (typeof list === 'string') return list.split(',').some((s) => s.trim().length > 0);
+  if (Array.isArray(list)) return list.some((s) => typeof s !== 'string' || s.trim().length > 0);
+  return true; // a wrong type is reported by the field's own schema
 };
 
 export const policyRuleSchema = z
@@ -45,18 +46,23 @@ export const policyRuleSchema = z
     /** free text shown in explanations */
     description: z.string().optional(),
   })
-  .superRefine((rule, ctx) => {
-    if (rule.scope === 'USER' && !nonEmpty(rule.users)) {
-      ctx.addIssue({ code: 'custom', path: ['users'], message: 'a USER rule needs users', params: { policyCode: 'principals-required' } });
-    }
-    if (rule.scope === 'GROUP' && !nonEmpty(rule.groups) && !nonEmpty(rule.roles)) {
-      ctx.addIssue({ code: 'custom', path: ['groups'], message: 'a GROUP rule needs groups (or roles)', params: { policyCode: 'principals-required' } });
-    }
-    const misplaced = (['users', 'groups', 'roles'] as const).filter((f) => rule[f] !== undefined && !fieldFits(rule.scope, f));
-    for (const f of misplaced) {
-      ctx.addIssue({ code: 'custom', path: [f], message: `a ${rule.scope} rule does not take ${f}`, params: { policyCode: 'field-not-allowed' } });
-    }
-  });
+  .superRefine(
+    (rule, ctx) => {
+      // runs even when other fields failed, so one pass reports every problem of the rule
+      if (!rule || typeof rule !== 'object' || !(POLICY_SCOPES as readonly string[]).includes(rule.scope)) return;
+      if (rule.scope === 'USER' && !nonEmpty(rule.users)) {
+        ctx.addIssue({ code: 'custom', path: ['users'], message: 'a USER rule needs users', params: { policyCode: 'principals-required' } });
+      }
+      if (rule.scope === 'GROUP' && !nonEmpty(rule.groups) && !nonEmpty(rule.roles)) {
+        ctx.addIssue({ code: 'custom', path: ['groups'], message: 'a GROUP rule needs groups (or roles)', params: { policyCode: 'principals-required' } });
+      }
+      const misplaced = (['users', 'groups', 'roles'] as const).filter((f) => rule[f] !== undefined && !fieldFits(rule.scope, f));
+      for (const f of misplaced) {
+        ctx.addIssue({ code: 'custom', path: [f], message: `a ${rule.scope} rule does not take ${f}`, params: { policyCode: 'field-not-allowed' } });
+      }
+    },
+    { when: () => true },
+  );
 export type PolicyRuleInput = z.infer<typeof policyRuleSchema>;
 
 function fieldFits(scope: PolicyScope, field: 'users' | 'groups' | 'roles'): boolean {

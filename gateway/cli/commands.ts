@@ -8,6 +8,7 @@ import { checkConfigCommand } from './check-config.js';
 import { usersCommand } from './users.js';
 import { keysCommand } from './keys.js';
 import { routesCommand } from './routes.js';
+import { policyCommand } from './policy.js';
 
 export const commands: CliCommand[] = [
   startCommand,
@@ -15,4 +16,5 @@ export const commands: CliCommand[] = [
   usersCommand,
   keysCommand,
   routesCommand,
+  policyCommand,
 ];

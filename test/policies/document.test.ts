@@ -80,6 +80,16 @@ describe('policy document validation', () => {
     expect(expr).toEqual([expect.objectContaining({ code: 'invalid-expression', path: 'resources.r.rules[0].users', rule: { resource: 'r', index: 0 } })]);
   });
 
+  it('reports every problem of a rule in one pass, and survives rules that are not objects', () => {
+    const issues = issuesOf(load('resources:\n  r:\n    rules:\n      - { scope: USER, permission: DENY }\n      - oops\n      - null\n'));
+    expect(issues.map((i) => [i.code, i.path])).toEqual([
+      ['required', 'resources.r.rules[0].operation'],
+      ['principals-required', 'resources.r.rules[0].users'],
+      ['invalid', 'resources.r.rules[1]'],
+      ['invalid', 'resources.r.rules[2]'],
+    ]);
+  });
+
   it('a syntax error names the document', () => {
     const issues = issuesOf(load('resources: [unclosed', 'broken.yaml'));
     expect(issues).toEqual([expect.objectContaining({ document: 'broken.yaml', code: 'syntax' })]);
