@@ -27,8 +27,8 @@ beforeAll(async () => {
   certsDir = await mkdtemp(join(tmpdir(), 'portcullis-example-certs-'));
   certs = await createDevCertificates({ dir: certsDir, clients: ['billing', 'reporting'] });
   const loaded = await loadConfig(EXAMPLE, { env: {} });
-  const input = structuredClone(loaded.config) as unknown as PortcullisConfigInput & { authenticators: any[] };
-  const mtls = input.authenticators.find((a) => a.type === 'mtls');
+  const input = structuredClone(loaded.config) as unknown as PortcullisConfigInput & { authenticators: Array<Record<string, any>> };
+  const mtls = input.authenticators.find((a) => a.type === 'mtls')!;
   mtls.listen.port = 0;
   mtls.tls = { certFile: certs.server.cert, keyFile: certs.server.key, caFile: certs.ca.cert };
   gw = await startTestGateway(async (dir) => {
