@@ -29,7 +29,7 @@ beforeAll(async () => {
   const loaded = await loadConfig(EXAMPLE, { env: {} });
   const input = structuredClone(loaded.config) as unknown as PortcullisConfigInput & { authenticators: Array<Record<string, any>> };
   const mtls = input.authenticators.find((a) => a.type === 'mtls')!;
-  mtls.listen.port = 0;
+  mtls.listen = { ...mtls.listen, port: 0 };
   mtls.tls = { certFile: certs.server.cert, keyFile: certs.server.key, caFile: certs.ca.cert };
   gw = await startTestGateway(async (dir) => {
     await writeUsersFile(dir, DEMO_USERS, 'demo-users.yaml');
