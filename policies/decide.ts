@@ -39,8 +39,8 @@ export function decideIndexed(
   subject: Subject,
   instance: ResourceInstance,
   operation: string,
+  levels: readonly string[] = operationLevels(operation),
 ): PolicyDecision {
-  const levels = operation === ALL ? [ALL] : [...operationLineage(operation), ALL];
   const applied: AppliedRule[] = [];
   const cache: VariableCache = new Map();
   if (byOperation && byOperation.size > 0) {
@@ -55,6 +55,11 @@ export function decideIndexed(
   return conclude(applied, operations, subject, instance, operation, levels);
 }
 
+/** The operation levels a rule may name to concern `operation`, most specific first: itself, its parent modules, ALL. */
+export function operationLevels(operation: string): string[] {
+  return operation === ALL ? [ALL] : [...operationLineage(operation), ALL];
+}
+
 /** Shared by the indexed engine and any other way of finding the applied rules. */
 export function conclude(
   applied: AppliedRule[],
@@ -62,7 +67,7 @@ export function conclude(
   subject: Subject,
   instance: ResourceInstance,
   operation: string,
-  levels: readonly string[] = operation === ALL ? [ALL] : [...operationLineage(operation), ALL],
+  levels: readonly string[] = operationLevels(operation),
 ): PolicyDecision {
   const base = { resource: instance.resource, operation, subject: subject.loginId, applied };
   if (applied.length === 0) {
@@ -74,18 +79,28 @@ export function conclude(
     return withExplanation(allow(why), { ...base, deciding: [], basis: 'default', why });
   }
 
-  // `applied` holds tier 0 first, then by operation level; the first entry names the deciding group.
-  const tier = Math.min(...applied.map((a) => a.tier));
-  const inTier = applied.filter((a) => a.tier === tier);
-  const levelRank = (via: string) => levels.indexOf(via);
-  const level = Math.min(...inTier.map((a) => levelRank(a.via)));
+  // the strongest tier that has a rule, then the most specific operation level within it
+  let tier = Infinity;
+  for (const a of applied) if (a.tier < tier) tier = a.tier;
+  let level = Infinity;
+  for (const a of applied) {
+    if (a.tier !== tier) continue;
+    const rank = levels.indexOf(a.via);
+    if (rank < level) level = rank;
+  }
+  const deciding: AppliedRule[] = [];
+  let denyCount = 0;
+  for (const a of applied) {
+    if (a.tier !== tier || levels.indexOf(a.via) !== level) continue;
+    deciding.push(a);
+    if (a.rule.permission === 'DENY') denyCount++;
+  }
   // sorted so the explanation names the same rule whatever order the rules were written in
-  const deciding = inTier.filter((a) => levelRank(a.via) === level).sort((a, b) => (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0));
-  const denying = deciding.filter((a) => a.rule.permission === 'DENY');
-  const winner = denying[0] ?? deciding[0]!;
-  const why = sentence(winner, deciding.length, denying.length, applied.length, operation);
+  if (deciding.length > 1) deciding.sort((a, b) => (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0));
+  const winner = (denyCount > 0 ? deciding.find((a) => a.rule.permission === 'DENY') : deciding[0])!;
+  const why = sentence(winner, deciding.length, denyCount, applied.length, operation);
   const detail = { rule: winner.rule.id, scope: winner.rule.scope, resource: instance.resource, operation };
-  const decision = denying.length > 0 ? deny('forbidden', why, detail) : allow(why, detail);
+  const decision = denyCount > 0 ? deny('forbidden', why, detail) : allow(why, detail);
   return withExplanation(decision, { ...base, deciding, basis: 'rule', why });
 }
 
@@ -106,6 +121,6 @@ function sentence(winner: AppliedRule, decidingCount: number, denyCount: number,
 
 /** Rules of a resource that concern `operation`: the operation itself, its parent modules and ALL. */
 export function rulesCovering(rules: readonly PolicyRule[], operation: string): PolicyRule[] {
-  const levels = new Set(operation === ALL ? [ALL] : [...operationLineage(operation), ALL]);
+  const levels = new Set(operationLevels(operation));
   return rules.filter((r) => levels.has(r.operation));
 }

@@ -2,7 +2,7 @@ import type { Subject } from './subject.js';
 import type { PolicyRule, ResourceInstance } from './rule.js';
 import { OperationRegistry } from './operations.js';
 import { buildIndex, type PolicyIndex } from './policy-index.js';
-import { decideIndexed, rulesCovering, type PolicyDecision } from './decide.js';
+import { decideIndexed, operationLevels, rulesCovering, type PolicyDecision } from './decide.js';
 import { UnknownOperationError, UnknownResourceError } from './errors.js';
 
 export interface PolicyResource {
@@ -21,6 +21,8 @@ export class Policy {
   readonly operations: OperationRegistry;
   readonly #resources: ReadonlyMap<string, PolicyResource>;
   readonly #index: PolicyIndex;
+  /** operation → its levels; bounded: only known operations get here */
+  readonly #levels = new Map<string, readonly string[]>();
 
   constructor(resources: Iterable<PolicyResource>, operations: OperationRegistry = new OperationRegistry()) {
     const map = new Map<string, PolicyResource>();
@@ -71,7 +73,9 @@ export class Policy {
     const instance = typeof resource === 'string' ? { resource } : resource;
     if (!this.#resources.has(instance.resource)) throw new UnknownResourceError(instance.resource);
     this.assertOperation(operation);
-    return decideIndexed(this.#index.get(instance.resource), this.operations, subject, instance, operation);
+    let levels = this.#levels.get(operation);
+    if (!levels) this.#levels.set(operation, (levels = Object.freeze(operationLevels(operation))));
+    return decideIndexed(this.#index.get(instance.resource), this.operations, subject, instance, operation, levels);
   }
 
   /** Whether the subject may perform the operation; the same as `decide(...).allowed`. */
