@@ -241,7 +241,10 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
 /** Memory for one process; Redis when several gateways share sessions, counters and replay caches. */
 async function createStore(config: PortcullisConfig, configDir: string, env: NodeJS.ProcessEnv, log: Logger): Promise<ExpiringStore> {
-  if (config.session.store !== 'redis') return new MemoryStore({ maxEntries: config.session.maxSessions * 2 });
+  if (config.session.store !== 'redis') {
+    // room for each session and its user's index; other entries (counters, replay caches) get their own cap
+    return new MemoryStore({ maxSessionEntries: config.session.maxSessions * 2, maxEntries: config.session.maxSessions });
+  }
   const settings = config.session.redis ?? redisSchema.parse({});
   // ioredis is loaded only when Redis is configured: a memory-store gateway never loads it.
   const { Redis } = await import('ioredis');

@@ -5,60 +5,83 @@ interface Counter {
   count: number;
 }
 
+export interface MemoryStoreOptions {
+  /** most entries that are not sessions (login counters, replay caches, pending SAML requests) */
+  maxEntries: number;
+  /** most session entries (sessions and each user's session index); default `maxEntries` */
+  maxSessionEntries?: number;
+  now?: () => number;
+}
+
+/** Keys the session manager writes; they get a partition of their own. */
+const SESSION_KEY = /^(session|user-sessions):/;
+
 /**
- * The one-process store: an LRU with a TTL per entry. Bounded, so a flood of logins cannot
- * grow memory without limit; the least recently used entries go first.
+ * The one-process store: LRUs with a TTL per entry. Bounded, so a flood cannot grow memory
+ * without limit. Sessions live in their own partition: a flood of anonymous requests that
+ * write other entries (pending SAML requests, failure counters) can evict only entries of
+ * its own kind, never a logged-in user's session.
  */
 export class MemoryStore implements ExpiringStore {
-  readonly #cache: LRUCache<string, { value: unknown }>;
+  readonly #sessions: LRUCache<string, { value: unknown }>;
+  readonly #other: LRUCache<string, { value: unknown }>;
 
-  constructor(options: { maxEntries: number; now?: () => number }) {
-    this.#cache = new LRUCache<string, { value: unknown }>({
-      max: options.maxEntries,
-      ttlAutopurge: false,
-      // lru-cache checks ttl lazily on get(); a per-entry ttl is given at set().
-      ttl: 1,
-      allowStale: false,
-      updateAgeOnGet: false,
-      perf: options.now ? { now: options.now } : undefined,
-    });
+  constructor(options: MemoryStoreOptions) {
+    const lru = (max: number) =>
+      new LRUCache<string, { value: unknown }>({
+        max,
+        // lru-cache checks the ttl lazily on get(); each entry's ttl is given at set().
+        ttl: 1,
+        allowStale: false,
+        updateAgeOnGet: false,
+        perf: options.now ? { now: options.now } : undefined,
+      });
+    this.#sessions = lru(options.maxSessionEntries ?? options.maxEntries);
+    this.#other = lru(options.maxEntries);
+  }
+
+  #partition(key: string): LRUCache<string, { value: unknown }> {
+    return SESSION_KEY.test(key) ? this.#sessions : this.#other;
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    return this.#cache.get(key)?.value as T | undefined;
+    return this.#partition(key).get(key)?.value as T | undefined;
   }
 
   async set<T>(key: string, value: T, ttlSeconds: number): Promise<void> {
-    this.#cache.set(key, { value }, { ttl: ttlSeconds * 1000 });
+    this.#partition(key).set(key, { value }, { ttl: ttlSeconds * 1000 });
   }
 
   async setIfAbsent<T>(key: string, value: T, ttlSeconds: number): Promise<boolean> {
-    if (this.#cache.has(key)) return false;
-    this.#cache.set(key, { value }, { ttl: ttlSeconds * 1000 });
+    const partition = this.#partition(key);
+    if (partition.has(key)) return false;
+    partition.set(key, { value }, { ttl: ttlSeconds * 1000 });
     return true;
   }
 
   async delete(key: string): Promise<void> {
-    this.#cache.delete(key);
+    this.#partition(key).delete(key);
   }
 
   async increment(key: string, windowSeconds: number): Promise<number> {
-    const entry = this.#cache.get(key);
+    const partition = this.#partition(key);
+    const entry = partition.get(key);
     if (entry) {
       const counter = entry.value as Counter;
       counter.count += 1;
       return counter.count;
     }
-    this.#cache.set(key, { value: { count: 1 } satisfies Counter }, { ttl: windowSeconds * 1000 });
+    partition.set(key, { value: { count: 1 } satisfies Counter }, { ttl: windowSeconds * 1000 });
     return 1;
   }
 
-  /** Synchronous read for the hot path; async callers use get(). */
-  peek<T>(key: string): T | undefined {
-    return this.#cache.get(key)?.value as T | undefined;
+  /** How many entries each partition holds (for tests and metrics). */
+  get size(): { sessions: number; other: number } {
+    return { sessions: this.#sessions.size, other: this.#other.size };
   }
 
   async close(): Promise<void> {
-    this.#cache.clear();
+    this.#sessions.clear();
+    this.#other.clear();
   }
 }
