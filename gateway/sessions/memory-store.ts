@@ -34,6 +34,8 @@ export class MemoryStore implements ExpiringStore {
         ttl: 1,
         allowStale: false,
         updateAgeOnGet: false,
+        // read the clock on every check: a cached "now" would keep an entry alive past its ttl
+        ttlResolution: 0,
         perf: options.now ? { now: options.now } : undefined,
       });
     this.#sessions = lru(options.maxSessionEntries ?? options.maxEntries);
