@@ -84,6 +84,7 @@ export function createDownstreamClient(options: DownstreamClientOptions, path = 
   const ownAgent = options.dispatcher ? undefined : new Agent({ connect: { ...(options.tls ?? {}), timeout: timeoutMs } });
   const dispatcher = options.dispatcher ?? ownAgent!;
   const target = base.host;
+  const baseDir = base.href.endsWith('/') ? base : new URL(`${base.href}/`);
 
   return {
     async call(call) {
@@ -104,8 +105,11 @@ export function createDownstreamClient(options: DownstreamClientOptions, path = 
         const token = await signer.sign(onBehalfOf, call.priorActor);
         headers[tokenHeader] = scheme === '' ? token : `${scheme} ${token}`;
       }
-      const url = new URL(call.path.replace(/^\/+/, ''), base.href.endsWith('/') ? base : new URL(`${base.href}/`));
-      if (url.origin !== base.origin) throw new AccessOptionError('path', 'must stay on the downstream service');
+      const url = new URL(call.path.replace(/^\/+/, ''), baseDir);
+      // a path may not climb out of the configured base (`../admin`) or name another host
+      if (url.origin !== base.origin || !url.pathname.startsWith(baseDir.pathname)) {
+        throw new AccessOptionError('path', 'must stay under the downstream base URL');
+      }
       try {
         const res = await undiciRequest(url, {
           method: call.method ?? 'GET',
