@@ -15,4 +15,6 @@ export interface BuiltinFilterDeps {
   identityHeaders: readonly string[];
   /** scheme and host the browser used, for X-Forwarded-Proto / -Host */
   forwardedProto(ctx: FilterContext): string;
+  /** counters shared by every gateway (the session store); rate-limit counts in-process without it */
+  counters?: { increment(key: string, windowSeconds: number): Promise<number> };
 }

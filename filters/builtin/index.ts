@@ -7,6 +7,8 @@ import { forwardedHeadersFilter } from './forwarded-headers.js';
 import { attachTokenFilter } from './attach-token.js';
 import { ipAllowListFilter } from './ip-allow-list.js';
 import { identityHeadersFilter } from './identity-headers.js';
+import { rateLimitFilter } from './rate-limit.js';
+import { auditFilter } from './audit.js';
 
 export type { BuiltinFilterDeps } from './deps.js';
 
@@ -21,6 +23,8 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   'attach-token': (_o, deps) => attachTokenFilter(deps),
   'ip-allow-list': (o) => ipAllowListFilter(o),
   'identity-headers': (o) => identityHeadersFilter(o),
+  'rate-limit': (o, deps) => rateLimitFilter(o, deps),
+  audit: (o) => auditFilter(o),
 };
 
 /**

@@ -37,6 +37,8 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
       .header('www-authenticate', options.challenge)
       .send({ statusCode: 401, code: 'GW_UNAUTHENTICATED', error: 'Unauthorized', message: reason.message });
   }
+  const retryAfter = reason.code === 'rate-limited' ? reason.detail?.retryAfterSeconds : undefined;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   const stepUp = reason.code === 'level-insufficient' ? reason.detail?.stepUp : undefined;
   if (typeof stepUp === 'string' && options.stepUpUrl && prefersHtml(request)) {
     const url = options.stepUpUrl(stepUp, request.url);
@@ -48,6 +50,7 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
       .type('text/html; charset=utf-8')
       .send(messagePage('Access denied', `You may not open this page: ${reason.message}.`, { href: '/logout', text: 'Log in as someone else' }));
   }
-  const code = reason.code === 'ip-denied' ? 'GW_IP_DENIED' : reason.code === 'level-insufficient' ? 'GW_LEVEL_INSUFFICIENT' : 'GW_FORBIDDEN';
+  const code =
+    reason.code === 'ip-denied' ? 'GW_IP_DENIED' : reason.code === 'level-insufficient' ? 'GW_LEVEL_INSUFFICIENT' : reason.code === 'rate-limited' ? 'GW_RATE_LIMITED' : 'GW_FORBIDDEN';
   return reply.code(statusCode).send({ statusCode, code, error: statusCode === 429 ? 'Too Many Requests' : 'Forbidden', message: reason.message });
 }

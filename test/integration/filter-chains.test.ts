@@ -70,6 +70,13 @@ beforeAll(async () => {
         },
         { name: 'strong', prefix: '/strong/', upstream: upstreamUrl, policy: { requireLevel: 'auth.strong' } },
         {
+          name: 'limited',
+          prefix: '/limited/',
+          upstream: upstreamUrl,
+          requireSession: false,
+          filters: [{ use: 'rate-limit', options: { max: 2, windowSeconds: 60 } }, { use: 'audit' }],
+        },
+        {
           name: 'ordered',
           prefix: '/ordered/',
           upstream: upstreamUrl,
@@ -106,6 +113,20 @@ describe('a chain that refuses by IP', () => {
     const post = await fetch(`${gw.url}/ippost/report`, { method: 'POST', headers: JSON_ACCEPT });
     expect(post.status).toBe(403);
     expect(((await post.json()) as { code: string }).code).toBe('GW_IP_DENIED');
+  });
+});
+
+describe('rate limit and audit', () => {
+  it('answers 429 with Retry-After over the limit, and audits admitted requests without their query', async () => {
+    for (let i = 0; i < 2; i++) expect((await fetch(`${gw.url}/limited/x?token=abc`, { headers: JSON_ACCEPT })).status).toBe(200);
+    const over = await fetch(`${gw.url}/limited/x`, { headers: JSON_ACCEPT });
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await over.json()) as { code: string }).code).toBe('GW_RATE_LIMITED');
+    const audits = gw.logs().split('\n').filter((l) => l.includes('"audit"'));
+    expect(audits).toHaveLength(2);
+    expect(audits[0]).toContain('"path":"/limited/x"');
+    for (const line of audits) expect(line).not.toContain('token=abc');
   });
 });
 
