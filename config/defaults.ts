@@ -28,6 +28,12 @@ export const DEFAULTS = {
     maxFailuresPerAddress: 20,
     windowSeconds: 15 * 60,
     lockoutSeconds: 15 * 60,
+    /**
+     * Anonymous entry points write state (CSRF cookies, pending SAML requests) before anyone
+     * is known: at most this many requests per client address and window, per process.
+     */
+    maxEntryRequestsPerAddress: 120,
+    entryWindowSeconds: 60,
   },
   tokens: {
     /** minutes, not hours: a leaked token is worth little */

@@ -10,6 +10,7 @@ import { createAuthenticators } from './authenticators/registry.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
+import { registerEntryRateLimit } from './http/entry-rate-limit.js';
 import { registerLoginRoutes } from './login/login-routes.js';
 import { registerLogoutRoutes } from './login/logout-routes.js';
 import { LoginThrottle } from './login/throttle.js';
@@ -185,6 +186,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     reply.header('cache-control', 'public, max-age=300');
     return { keys: keys.previous ? [keys.current.publicJwk, keys.previous.publicJwk] : [keys.current.publicJwk] };
   });
+  await registerEntryRateLimit(app, context);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);

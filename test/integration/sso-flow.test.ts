@@ -158,6 +158,22 @@ describe('one login at the gateway reaches two engines through signed tokens', (
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('caps anonymous login posts per client address with 429 and Retry-After', async () => {
+    const limited = await startTestGateway(async (dir) => ({ ...(await demoConfig(dir)), loginThrottle: { maxEntryRequestsPerAddress: 3, entryWindowSeconds: 60 } }));
+    try {
+      const client = new CookieClient(limited.url);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await loginWithForm(client, `user${i}`, 'wrong-password')).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      const answer = await loginWithForm(client, 'alice', 'wonderland');
+      expect(answer.status).toBe(429);
+      expect(answer.json().code).toBe('GW_RATE_LIMITED');
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('treats a malformed session cookie as no session', async () => {
     const client = new CookieClient(gw.url);
     client.jar.set('portcullis_sid', '%%%not-a-session%%%');
