@@ -201,6 +201,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
     ],
     forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
+    counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     tokenFor(ctx) {
       const caller = callerOf(ctx.request);
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
