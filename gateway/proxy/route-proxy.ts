@@ -101,7 +101,8 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
       ? {
           wsClientOptions: {
             rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
-              const out = upstreamHeaders(request, { cookie: request.headers.cookie });
+              // a cookie-less upgrade (Basic, mTLS) must not send an undefined Cookie header upstream
+              const out = upstreamHeaders(request, request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie });
               return { ...headers, ...(out as Record<string, string>) };
             },
           },

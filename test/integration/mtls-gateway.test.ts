@@ -3,7 +3,10 @@
  * certificates; the engine behind it (the demo engine, verifying tokens with engine-client)
  * sees a token with auth.strong and amr ["mtls"]. Real certificates, real TLS, real sockets.
  */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { MtlsAuthenticator } from '../../gateway/authenticators/mtls/mtls-authenticator.js';
 import { createTestPki, type TestPki } from '../support/certs.js';
 import { DEMO_USERS, startTestGateway, writeUsersFile, type TestGateway } from '../support/gateway.js';
@@ -14,9 +17,27 @@ let pki: TestPki;
 let gw: TestGateway;
 let mtlsUrl: string;
 let ca: string;
+let echo: FastifyInstance;
+let echoUrl: string;
+
+/** A websocket upstream that reports the token it got on the upgrade. */
+async function startEcho(): Promise<void> {
+  echo = Fastify();
+  const wss = new WebSocketServer({ noServer: true });
+  echo.server.on('upgrade', (request, socket, head) =>
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.send(JSON.stringify({ authorization: request.headers.authorization ?? null, cookie: request.headers.cookie ?? null }));
+      ws.on('message', (data) => ws.send(`echo:${data}`));
+    }),
+  );
+  echo.addHook('onClose', async () => wss.close());
+  await echo.listen({ host: '127.0.0.1', port: 0 });
+  echoUrl = `http://127.0.0.1:${(echo.server.address() as AddressInfo).port}`;
+}
 
 beforeAll(async () => {
   pki = await createTestPki();
+  await startEcho();
   ca = await pki.pem(pki.main.ca.cert);
   gw = await startTestGateway(async (dir) => {
     await writeUsersFile(dir, DEMO_USERS);
@@ -41,6 +62,7 @@ beforeAll(async () => {
       routes: [
         { name: 'app', prefix: '/app/', upstream: 'http://demo-engine.invalid' },
         { name: 'admin', prefix: '/admin/', upstream: 'http://demo-engine.invalid', policy: { allowRoles: ['admin'] } },
+        { name: 'live', prefix: '/live/', upstream: echoUrl, websocket: true },
       ],
       demoEngine: { enabled: true },
     };
@@ -51,6 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  await echo?.close();
   await pki?.cleanup();
 });
 
@@ -121,6 +144,28 @@ describe('gateway mTLS listener for technical users', () => {
     // ... while the trusted header still works there
     const header = await fetch(`${gw.url}/app/whoami`, { headers: { accept: 'application/json', 'x-remote-user': 'carol' } });
     expect((await header.json()).user).toBe('carol');
+  });
+
+  it('websockets on the mTLS listener: a known client gets through with its token, others are refused', async () => {
+    const open = (tls: { ca: string; cert?: string; key?: string }) =>
+      new Promise<{ first: string; ws: WebSocket } | { status: number }>((resolve, reject) => {
+        const ws = new WebSocket(`${mtlsUrl.replace('https', 'wss')}/live/socket`, { ...tls, headers: { cookie: 'portcullis_sid=stolen' } });
+        ws.once('message', (data) => resolve({ first: String(data), ws }));
+        ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+        ws.once('error', reject);
+      });
+    const known = await open(await pki.client('billing'));
+    if (!('ws' in known)) throw new Error(`upgrade refused with ${known.status}`);
+    const seen = JSON.parse(known.first);
+    expect(seen.authorization).toMatch(/^Bearer ey/);
+    expect(seen.cookie).toBeNull();
+    const payload = JSON.parse(Buffer.from(seen.authorization.split('.')[1], 'base64url').toString());
+    expect(payload).toMatchObject({ sub: 'billing-service', acr: 'auth.strong', amr: ['mtls'] });
+    known.ws.send('ping');
+    expect(await new Promise((resolve) => known.ws.once('message', (d) => resolve(String(d))))).toBe('echo:ping');
+    known.ws.close();
+    expect(await open(await pki.client('stranger'))).toEqual({ status: 403 });
+    expect(await open({ ca })).toEqual({ status: 401 });
   });
 
   it('logs refusals with the certificate subject and fingerprint', () => {

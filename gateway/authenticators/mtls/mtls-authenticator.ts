@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MtlsAuthenticatorConfig } from '../../../config/schema/technical.js';
 import { resolveSecret } from '../../../config/secrets.js';
@@ -65,6 +66,15 @@ export async function createMtlsAuthenticator(config: MtlsAuthenticatorConfig, c
     res.end(body);
   };
 
+  const refuseUpgrade = (req: IncomingMessage, socket: Duplex, error: AccessError) => {
+    log.warn({ event: 'technical-user-refused', code: error.code, peer: req.socket.remoteAddress, ...(error.detail ?? {}) }, `client certificate refused: ${error.message}`);
+    const body = JSON.stringify({ statusCode: error.statusCode, code: error.code, message: error.message });
+    socket.end(
+      `HTTP/1.1 ${error.statusCode} ${error.statusCode === 401 ? 'Unauthorized' : 'Forbidden'}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
+
   return {
     kind: 'request',
     type: 'mtls',
@@ -99,6 +109,15 @@ export async function createMtlsAuthenticator(config: MtlsAuthenticatorConfig, c
         delete req.headers.authorization;
         (req as { [kMtlsListener]?: boolean })[kMtlsListener] = true;
         app.routing(req, res);
+      });
+      // websocket upgrades: the same certificate check, then fastify's own upgrade handling
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const decision = decideTlsPeer(req.socket as TLSSocket, users);
+        if (!decision.ok) return refuseUpgrade(req, socket, decision.error);
+        delete req.headers.cookie;
+        delete req.headers.authorization;
+        (req as { [kMtlsListener]?: boolean })[kMtlsListener] = true;
+        app.server.emit('upgrade', req, socket, head);
       });
       server.on('tlsClientError', (err) => log.info({ code: (err as { code?: string }).code }, 'mTLS handshake failed'));
       await new Promise<void>((done, fail) => {
