@@ -126,9 +126,11 @@ describe('identity headers and route IP allow lists', () => {
   it('forwards configured identity headers and replaces a spoofed copy', async () => {
     const client = new CookieClient(distrusting.url);
     await loginWithForm(client, 'alice', 'wonderland', '/app/');
-    const seen = (await client.get('/app/headers', { 'x-user': 'mallory', 'x-user-mail': 'mallory@evil.test' })).json().headers;
+    const seen = (await client.get('/app/headers', { 'x-user': 'mallory', 'x-user-mail': 'mallory@evil.test', 'x-on-behalf-of': 'mallory' })).json().headers;
     expect(seen['x-user']).toBe('alice');
     expect(seen['x-user-mail']).toBe('alice@example.test');
+    // nobody but the engine itself says on whose behalf a call is made
+    expect(seen['x-on-behalf-of']).toBeUndefined();
   });
 
   it('strips identity header names on routes without the filter too', async () => {
