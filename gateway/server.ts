@@ -202,6 +202,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     ],
     forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
+    configDir: options.configDir,
     tokenFor(ctx) {
       const caller = callerOf(ctx.request);
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');

@@ -17,4 +17,6 @@ export interface BuiltinFilterDeps {
   forwardedProto(ctx: FilterContext): string;
   /** counters shared by every gateway (the session store); rate-limit counts in-process without it */
   counters?: { increment(key: string, windowSeconds: number): Promise<number> };
+  /** folder of the configuration file: filters' relative file options start here */
+  configDir?: string;
 }

@@ -9,6 +9,7 @@ import { ipAllowListFilter } from './ip-allow-list.js';
 import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
+import { authorizeFilter } from './authorize.js';
 
 export type { BuiltinFilterDeps } from './deps.js';
 
@@ -25,6 +26,7 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   'identity-headers': (o) => identityHeadersFilter(o),
   'rate-limit': (o, deps) => rateLimitFilter(o, deps),
   audit: (o) => auditFilter(o),
+  authorize: (o, deps) => authorizeFilter(o, deps),
 };
 
 /**

@@ -31,7 +31,7 @@ export async function explainRoutes(loaded: LoadedConfig, deps: BuiltinFilterDep
   if (config.globalFilters.length > 0) lines.push(`global filters: ${config.globalFilters.map((f) => f.name ?? f.use).join(', ')}`);
   for (const route of config.routes) {
     const view: RouteView = { name: route.name, prefix: route.prefix, audience: route.audience ?? route.name, requireSession: route.requireSession, policy: route.policy };
-    lines.push(...describeRouteChain(route, resolveRouteChain(route, view, config.globalFilters, deps, modules)), '');
+    lines.push(...describeRouteChain(route, resolveRouteChain(route, view, config.globalFilters, { configDir: loaded.configDir, ...deps }, modules)), '');
   }
   if (config.routes.length === 0) lines.push('no routes configured');
   return lines;

@@ -45,8 +45,14 @@ beforeAll(async () => {
   upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`;
 
   gw = await startTestGateway(async (dir) => {
-    await writeUsersFile(dir, DEMO_USERS);
+    await writeUsersFile(dir, { ...DEMO_USERS, fay: { password: 'ledger-2024', roles: ['user'], groups: ['finance'] } });
     await writeFile(join(dir, 'mark.mjs'), MARK_MODULE);
+    await writeFile(
+      join(dir, 'portal.yaml'),
+      "operations: ['reports:view', 'reports:export']\nresources:\n  reports:\n    rules:\n" +
+        '      - { scope: GROUP, operation: reports, permission: ALLOW, groups: [finance] }\n' +
+        '      - { scope: OTHERS, operation: reports, permission: DENY }\n',
+    );
     const mark = (name: string, label: string, extra: { priority?: number; when?: object; options?: object } = {}) => ({
       use: 'module:./mark.mjs',
       name,
@@ -69,6 +75,12 @@ beforeAll(async () => {
           filters: [{ use: 'ip-allow-list', options: { allow: ['192.0.2.0/24'] }, when: { methods: ['POST', 'PUT', 'DELETE'] } }],
         },
         { name: 'strong', prefix: '/strong/', upstream: upstreamUrl, policy: { requireLevel: 'auth.strong' } },
+        {
+          name: 'reports',
+          prefix: '/reports/',
+          upstream: upstreamUrl,
+          filters: [{ use: 'authorize', options: { policyFiles: ['portal.yaml'], resource: 'reports', operation: { GET: 'reports:view', POST: 'reports:export' } } }],
+        },
         {
           name: 'limited',
           prefix: '/limited/',
@@ -113,6 +125,20 @@ describe('a chain that refuses by IP', () => {
     const post = await fetch(`${gw.url}/ippost/report`, { method: 'POST', headers: JSON_ACCEPT });
     expect(post.status).toBe(403);
     expect(((await post.json()) as { code: string }).code).toBe('GW_IP_DENIED');
+  });
+});
+
+describe('a route authorized by policy documents', () => {
+  it('lets the group the policy allows in and refuses others with the deciding rule', async () => {
+    const fay = new CookieClient(gw.url);
+    await loginWithForm(fay, 'fay', 'ledger-2024', '/reports/');
+    expect((await fay.get('/reports/q3', JSON_ACCEPT)).status).toBe(200);
+    expect((await fay.request('POST', '/reports/q3', '', JSON_ACCEPT)).status).toBe(200);
+    const alice = new CookieClient(gw.url);
+    await loginWithForm(alice, 'alice', 'wonderland', '/reports/');
+    const refused = await alice.get('/reports/q3', JSON_ACCEPT);
+    expect(refused.status).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'GW_FORBIDDEN', message: expect.stringContaining('OTHERS rule portal.yaml#resources.reports.rules[1] denies reports') });
   });
 });
 
