@@ -128,7 +128,16 @@ interface Prepared {
   contentType: string | undefined;
 }
 
+// one request's input is prepared once, however many filters look at it
+const preparedCache = new WeakMap<ConditionInput, Prepared>();
+
 function prepare(input: ConditionInput): Prepared {
+  let p = preparedCache.get(input);
+  if (!p) preparedCache.set(input, (p = prepareNow(input)));
+  return p;
+}
+
+function prepareNow(input: ConditionInput): Prepared {
   const q = input.url.indexOf('?');
   const rawPath = q === -1 ? input.url : input.url.slice(0, q);
   const ct = headerValue(input.headers['content-type']);
@@ -254,9 +263,16 @@ function entries(v: unknown, path: string): [string, ValueCondition][] {
   return Object.entries(v as Record<string, ValueCondition>);
 }
 
-/** The condition input of a filter context. */
+const inputCache = new WeakMap<FilterContext, ConditionInput>();
+
+/** The condition input of a filter context (the same object for every filter of one request). */
 export function conditionInputOf(ctx: FilterContext): ConditionInput {
-  return { method: ctx.request.method, url: ctx.request.url, headers: ctx.request.headers, subject: ctx.subject, clientAddress: ctx.clientAddress };
+  let input = inputCache.get(ctx);
+  if (!input) {
+    input = { method: ctx.request.method, url: ctx.request.url, headers: ctx.request.headers, subject: ctx.subject, clientAddress: ctx.clientAddress };
+    inputCache.set(ctx, input);
+  }
+  return input;
 }
 
 const compiledCache = new WeakMap<object, ConditionMatcher>();
