@@ -16,6 +16,13 @@ export type FilterFactory = (options: Record<string, unknown>, deps: BuiltinFilt
 
 export const MODULE_PREFIX = 'module:';
 
+/**
+ * A chain cannot be built from the configuration (a start-up error; `path` names the option).
+ * Codes: FILTER_UNKNOWN (no built-in of that name), FILTER_MODULE_INVALID (module missing, no
+ * such export, or what it gives is not a filter), FILTER_OPTIONS_INVALID (a filter refused its
+ * options), FILTER_CONFIG_INVALID (two filters of one list share a name). Bad start conditions
+ * surface as FILTER_CONDITION_INVALID (filters/conditions.ts).
+ */
 export class FilterConfigError extends Error {
   readonly code: string;
   readonly statusCode = 500;
