@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileConditions, normalizePath, type ConditionInput } from '../../filters/conditions.js';
-import { compileExpression } from '../../filters/expression.js';
+import fc from 'fast-check';
+import { compileExpression, ExpressionError } from '../../filters/expression.js';
 
 const req = (over: Partial<ConditionInput> = {}): ConditionInput => ({ method: 'GET', url: '/', headers: {}, ...over });
 const alice = { loginId: 'alice', groups: ['staff'], roles: ['user'], level: 'auth.weak' };
@@ -125,5 +126,23 @@ describe('the expression language', () => {
     }
     expect(() => compileExpression('('.repeat(100) + 'a' + ')'.repeat(100))).toThrow(/nests too deeply/);
     expect(() => compileExpression("'" + 'a'.repeat(3000) + "'")).toThrow(/longer than/);
+  });
+
+  it('any input either fails to compile with a coded error or evaluates to a boolean without throwing', () => {
+    const token = fc.constantFrom('a', 'b.c', "h['x']", "'s'", '1', 'true', 'null', '==', '!=', '<', '&&', '||', '!', '(', ')', '[', ']', ',', 'in', 'contains', 'startsWith', '__proto__', 'constructor');
+    const scope = { a: 'x', b: { c: ['x', 1] }, h: { x: 'y' } };
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.array(token, { maxLength: 12 }).map((t) => t.join(' '))), (src) => {
+        let fn;
+        try {
+          fn = compileExpression(src);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ExpressionError);
+          return;
+        }
+        expect(typeof fn(scope as never)).toBe('boolean');
+      }),
+      { numRuns: 500 },
+    );
   });
 });
