@@ -14,6 +14,19 @@ export const REDACTED_PATHS = [
   '*.sessionId',
 ];
 
+/**
+ * The request as access logs show it: the path without its query string (a query may carry
+ * a one-time code or a SAML message), never headers.
+ */
+function requestSerializer(request: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string } }) {
+  return {
+    method: request.method,
+    path: typeof request.url === 'string' ? request.url.split('?')[0] : undefined,
+    host: request.host ?? request.hostname,
+    remoteAddress: request.ip ?? request.socket?.remoteAddress,
+  };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { req: requestSerializer } }, destination);
 }

@@ -182,6 +182,12 @@ describe('one login at the gateway reaches two engines through signed tokens', (
     expect(answer.text).not.toContain('not-a-session');
   });
 
+  it('keeps query strings out of the access log', async () => {
+    await new CookieClient(gw.url).get('/login?returnTo=%2Fapp%2F&code=one-time-secret-in-query');
+    expect(gw.logs()).toContain('"path":"/login"');
+    expect(gw.logs()).not.toContain('one-time-secret-in-query');
+  });
+
   it('publishes health and the login form', async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     const form = await new CookieClient(gw.url).get('/login');
