@@ -1,9 +1,22 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { roleMappingSchema, secretRef } from './common.js';
 
 // Owned by the technical-access work (issue 5): trusted header, HTTP Basic, client certificates.
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name');
+
+/** An address, a CIDR range or a preset name; checked here so `check-config` names the entry. */
+const addressOrRange = z.string().refine((entry) => {
+  const text = entry.trim();
+  if (['loopback', 'private', 'linklocal'].includes(text.toLowerCase())) return true;
+  const [address = '', prefix, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}, 'must be an IP address, a CIDR range, or loopback/private/linklocal');
+
+const fingerprint = z.string().regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)');
 
 /**
  * `header`: a user name set by a trusted upstream proxy (an SSO agent, a corporate reverse
@@ -18,7 +31,7 @@ export const headerAuthenticatorSchema = z.strictObject({
   /** optional header carrying comma-separated roles, believed on the same terms */
   rolesHeader: headerName.optional(),
   /** peers allowed to set the header: addresses, CIDR ranges, or loopback/private/linklocal */
-  trustedProxies: z.array(z.string()).min(1, 'name the proxies allowed to set the header'),
+  trustedProxies: z.array(addressOrRange).min(1, 'name the proxies allowed to set the header'),
   /** user for requests from a trusted proxy that carry no header (e.g. `guest`); none by default */
   fallbackUser: z.string().min(1).optional(),
   roleMapping: roleMappingSchema.default({ map: {}, keepUnmapped: true, defaultRoles: [] }),
@@ -48,8 +61,11 @@ export const basicAuthenticatorSchema = z.strictObject({
 const certificateMatchSchema = z
   .strictObject({
     subject: z.string().min(1).optional(),
-    san: z.string().min(1).optional(),
-    fingerprint256: z.string().min(1).optional(),
+    san: z
+      .string()
+      .regex(/^(DNS|URI|email|IP):.+$/i, 'must be DNS:, URI:, email: or IP: followed by a value')
+      .optional(),
+    fingerprint256: fingerprint.optional(),
   })
   .refine((m) => m.subject !== undefined || m.san !== undefined || m.fingerprint256 !== undefined, 'needs a subject, a san or a fingerprint256');
 
@@ -89,7 +105,7 @@ export const mtlsAuthenticatorSchema = z.strictObject({
   /** roles every technical user gets */
   defaultRoles: z.array(z.string().min(1)).default(['TechnicalUser']),
   /** certificates refused whoever they map to */
-  revokedFingerprints: z.array(z.string()).default([]),
+  revokedFingerprints: z.array(fingerprint).default([]),
 });
 
 export type HeaderAuthenticatorConfig = z.infer<typeof headerAuthenticatorSchema>;
