@@ -4,6 +4,7 @@ import { routeSchema, filterRefSchema } from './routes.js';
 import { secretRef, durationSeconds, urlString } from './common.js';
 import { DEFAULTS } from '../defaults.js';
 import { checkConsistency } from './consistency.js';
+import { addressOrRange } from './technical.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -13,7 +14,7 @@ export const serverSchema = z.strictObject({
   /** where generated keys and state live; relative to the working directory */
   dataDir: z.string().default(DEFAULTS.server.dataDir),
   /** peers whose X-Forwarded-For is believed: addresses or CIDR ranges */
-  trustedProxies: z.array(z.string()).default([]),
+  trustedProxies: z.array(addressOrRange).default([]),
   /** request body limit for login forms and the like (bytes) */
   bodyLimit: z.number().int().positive().default(DEFAULTS.server.bodyLimit),
 });

@@ -7,7 +7,7 @@ import { roleMappingSchema, secretRef } from './common.js';
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name');
 
 /** An address, a CIDR range or a preset name; checked here so `check-config` names the entry. */
-const addressOrRange = z.string().refine((entry) => {
+export const addressOrRange = z.string().refine((entry) => {
   const text = entry.trim();
   if (['loopback', 'private', 'linklocal'].includes(text.toLowerCase())) return true;
   const [address = '', prefix, extra] = text.split('/');

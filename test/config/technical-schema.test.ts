@@ -50,3 +50,14 @@ describe('technical authenticator schemas', () => {
     expect(issuePaths(mtlsAuthenticatorSchema.safeParse({ type: 'mtls', tls, ...input }))).toEqual(paths);
   });
 });
+
+describe('server.trustedProxies', () => {
+  it('is checked entry by entry, so check-config names the bad one', async () => {
+    const { portcullisConfigSchema } = await import('../../config/schema/index.js');
+    const result = portcullisConfigSchema.safeParse({
+      server: { trustedProxies: ['10.0.0.0/8', 'proxy.corp'] },
+      authenticators: [{ type: 'file', usersFile: 'users.yaml' }],
+    });
+    expect(issuePaths(result)).toEqual(['server.trustedProxies.1']);
+  });
+});
