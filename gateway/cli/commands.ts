@@ -9,6 +9,7 @@ import { usersCommand } from './users.js';
 import { keysCommand } from './keys.js';
 import { routesCommand } from './routes.js';
 import { policyCommand } from './policy.js';
+import { certsCommand } from '../certs/certs-command.js';
 
 export const commands: CliCommand[] = [
   startCommand,
@@ -17,4 +18,5 @@ export const commands: CliCommand[] = [
   keysCommand,
   routesCommand,
   policyCommand,
+  certsCommand,
 ];
