@@ -1,4 +1,4 @@
-import { DEFAULT_PRIORITY, PHASES, type Filter, type FilterContext, type FilterPhase, type StartConditions } from './types.js';
+import { DEFAULT_PRIORITY, PHASES, type Filter, type FilterContext, type FilterOutcome, type FilterPhase, type StartConditions } from './types.js';
 import type { Reason } from '../policies/reasons.js';
 
 /** A route's filters, sorted once at start-up: by phase, then priority (lower first), then name. */
@@ -47,20 +47,31 @@ export const basicConditionCheck: ConditionCheck = (conditions, ctx) => {
 };
 
 /**
- * Run one phase. The first refusal stops the phase and is returned; synchronous filters
- * stay synchronous so the common path allocates no promise per filter.
+ * Run one phase. The first refusal stops the phase and is returned. While filters answer
+ * synchronously the phase stays synchronous (no promise per request on the common path);
+ * the first filter that answers a promise switches the rest of the phase to async.
  */
-export async function runPhase(
+export function runPhase(
   filters: readonly Filter[],
   ctx: FilterContext,
   check: ConditionCheck = basicConditionCheck,
-): Promise<Reason | undefined> {
-  for (const filter of filters) {
+  from = 0,
+): Reason | undefined | Promise<Reason | undefined> {
+  for (let i = from; i < filters.length; i++) {
+    const filter = filters[i]!;
     if (filter.conditions && !check(filter.conditions, ctx)) continue;
-    let outcome = filter.run(ctx);
-    if (outcome instanceof Promise) outcome = await outcome;
-    if (outcome && 'refuse' in outcome) return { ...outcome.refuse, detail: { ...outcome.refuse.detail, filter: filter.name } };
+    const outcome = filter.run(ctx);
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => refusalOf(filter, settled) ?? runPhase(filters, ctx, check, i + 1));
+    }
+    const refused = refusalOf(filter, outcome);
+    if (refused) return refused;
   }
+  return undefined;
+}
+
+function refusalOf(filter: Filter, outcome: FilterOutcome): Reason | undefined {
+  if (outcome && 'refuse' in outcome) return { ...outcome.refuse, detail: { ...outcome.refuse.detail, filter: filter.name } };
   return undefined;
 }
 

@@ -8,6 +8,9 @@ import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from '../http/identify.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 
+/** require-session's priority: the point in the access phase where the caller is identified */
+const IDENTIFY_PRIORITY = 100;
+
 const kContext = Symbol('portcullis.filterContext');
 const kCaller = Symbol('portcullis.caller');
 
@@ -40,20 +43,38 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
   const { view, chain, refusal } = options;
   const gatewayCookies = new Set(options.gatewayCookies);
 
+  // Access filters ranked before require-session (priority < 100, e.g. the IP allow list)
+  // run before the caller is identified: a refused address never gets its Basic
+  // credentials checked or its failures counted. They see no subject.
+  const beforeIdentify = chain.access.filter((f) => f.priority < IDENTIFY_PRIORITY);
+  const afterIdentify = chain.access.filter((f) => f.priority >= IDENTIFY_PRIORITY);
+  const needsCaller = view.requireSession || chain.access.length > 0;
+  const check = options.conditionCheck;
+
   const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const caller = view.requireSession || chain.access.length > 0 ? await identifyCaller(request, gw) : undefined;
-    const ctx: FilterContext = {
+    const ctx: { -readonly [K in keyof FilterContext]: FilterContext[K] } = {
       request,
       route: view,
-      subject: caller ? subjectOf(caller) : undefined,
+      subject: undefined,
       clientAddress: gw.clientAddress(request),
       upstreamHeaders: {},
       removeHeaders: new Set(),
       state: new Map(),
     };
     (request as ProxiedRequest)[kContext] = ctx;
+    let refused = runPhase(beforeIdentify, ctx, check);
+    if (refused instanceof Promise) refused = await refused;
+    if (refused) return sendRefusal(request, reply, refused, refusal);
+
+    const caller = needsCaller ? await identifyCaller(request, gw) : undefined;
     (request as ProxiedRequest)[kCaller] = caller;
-    const refused = (await runPhase(chain.access, ctx, options.conditionCheck)) ?? (await runPhase(chain.before, ctx, options.conditionCheck));
+    ctx.subject = caller ? subjectOf(caller) : undefined;
+    refused = runPhase(afterIdentify, ctx, check);
+    if (refused instanceof Promise) refused = await refused;
+    if (!refused) {
+      refused = runPhase(chain.before, ctx, check);
+      if (refused instanceof Promise) refused = await refused;
+    }
     if (refused) return sendRefusal(request, reply, refused, refusal);
   };
 

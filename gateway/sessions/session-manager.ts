@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../authenticators/types.js';
 import type { ExpiringStore, SessionRecord } from './store.js';
@@ -32,6 +33,7 @@ export class SessionManager {
   readonly #store: ExpiringStore;
   readonly #settings: SessionSettings;
   readonly #now: () => number;
+  readonly #digests = new LRUCache<string, { key: string; sid: string }>({ max: 10_000 });
 
   constructor(store: ExpiringStore, settings: SessionSettings, now: () => number = Date.now) {
     this.#store = store;
@@ -51,7 +53,7 @@ export class SessionManager {
       request.log.debug('session cookie is malformed; treated as no session');
       return undefined;
     }
-    const key = storeKeyOf(raw);
+    const { key, sid } = this.#digestsOf(raw);
     const record = await this.#store.get<SessionRecord>(key);
     if (!record) return undefined;
     const now = this.#now();
@@ -65,7 +67,17 @@ export class SessionManager {
       record.lastSeenAt = now;
       await this.#store.set(key, record, this.#ttlSeconds(record, now));
     }
-    return { id: raw, sid: sidClaimOf(raw), record };
+    return { id: raw, sid, record };
+  }
+
+  /** Both digests of an id, remembered for busy sessions: two SHA-256 per request add up. */
+  #digestsOf(id: string): { key: string; sid: string } {
+    let digests = this.#digests.get(id);
+    if (!digests) {
+      digests = { key: storeKeyOf(id), sid: sidClaimOf(id) };
+      this.#digests.set(id, digests);
+    }
+    return digests;
   }
 
   /**
@@ -94,7 +106,10 @@ export class SessionManager {
   async destroy(request: FastifyRequest, reply: FastifyReply): Promise<ActiveSession | undefined> {
     const session = await this.load(request);
     const raw = request.cookies[this.#settings.cookieName];
-    if (looksLikeSessionId(raw)) await this.#store.delete(storeKeyOf(raw));
+    if (looksLikeSessionId(raw)) {
+      await this.#store.delete(storeKeyOf(raw));
+      this.#digests.delete(raw);
+    }
     reply.clearCookie(this.#settings.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.#settings.secureCookies });
     return session;
   }
