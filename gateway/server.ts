@@ -10,6 +10,7 @@ import { createAuthenticators } from './authenticators/registry.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
+import { lazyChildLoggerFactory } from './http/lazy-request-logger.js';
 import { registerEntryRateLimit } from './http/entry-rate-limit.js';
 import { registerLoginRoutes } from './login/login-routes.js';
 import { registerLogoutRoutes } from './login/logout-routes.js';
@@ -172,6 +173,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: config.server.bodyLimit,
     trustProxy: false, // the client address is decided by our trusted-proxy list, never by hop count
     return503OnClosing: true,

@@ -17,8 +17,9 @@ export function stripIdentityHeadersFilter(deps: BuiltinFilterDeps): Filter {
     priority: 100,
     why: 'a client must never choose the identity an engine sees',
     run(ctx) {
-      for (const header of fixed) ctx.removeHeaders.add(header);
-      const connection = ctx.request.headers.connection;
+      const headers = ctx.request.headers;
+      for (const header of fixed) if (headers[header] !== undefined) ctx.removeHeaders.add(header);
+      const connection = headers.connection;
       if (connection) {
         for (const name of String(connection).split(',')) {
           const header = name.trim().toLowerCase();

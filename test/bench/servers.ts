@@ -3,7 +3,7 @@
  * event loop: `tsx test/bench/servers.ts <upstream|bare-proxy|gateway> [upstreamUrl]`.
  * Prints `ready <url>` when listening.
  */
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,9 @@ async function main(): Promise<string> {
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   }
   if (kind === 'bare-proxy') {
-    const app = Fastify({ logger: false });
+    // The same logger as the gateway (pino, level warn, same redaction): the comparison is
+    // between proxy paths, not between a logging and a silent server.
+    const app = Fastify({ loggerInstance: createLogger('warn') as FastifyBaseLogger });
     await app.register(httpProxy, { upstream: upstream!, prefix: '/bench/', rewritePrefix: '/bench/' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -46,6 +48,9 @@ async function main(): Promise<string> {
   }
   throw new Error(`unknown server kind '${kind}'`);
 }
+
+// Exit normally on a signal so `--cpu-prof` can write its profile.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 
 main().then(
   (url) => console.log(`ready ${url}`),
