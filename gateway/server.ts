@@ -25,7 +25,7 @@ import { redisSchema } from '../config/schema/index.js';
 import { resolveSecret } from '../config/secrets.js';
 import { SessionManager } from './sessions/session-manager.js';
 import type { ExpiringStore } from './sessions/store.js';
-import { loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
+import { jwksOf, loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
 import { TokenMinter } from './tokens/minter.js';
 import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
@@ -186,7 +186,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return { keys: keys.previous ? [keys.current.publicJwk, keys.previous.publicJwk] : [keys.current.publicJwk] };
+    return jwksOf(keys);
   });
   await registerEntryRateLimit(app, context);
   const completion = registerLoginRoutes(app, context);
