@@ -19,12 +19,8 @@ import { createLogger } from './logger.js';
 import { registerRouteProxy, callerOf } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
-import { MemoryStore } from './sessions/memory-store.js';
-import { RedisStore } from './sessions/redis-store.js';
-import { redisSchema } from '../config/schema/index.js';
-import { resolveSecret } from '../config/secrets.js';
 import { SessionManager } from './sessions/session-manager.js';
-import type { ExpiringStore } from './sessions/store.js';
+import { createStore } from './sessions/create-store.js';
 import { jwksOf, loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
 import { TokenMinter } from './tokens/minter.js';
 import { GatewayError } from './errors.js';
@@ -243,32 +239,6 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     await store.close();
   });
   return { app, context };
-}
-
-/** Memory for one process; Redis when several gateways share sessions, counters and replay caches. */
-async function createStore(config: PortcullisConfig, configDir: string, env: NodeJS.ProcessEnv, log: Logger): Promise<ExpiringStore> {
-  if (config.session.store !== 'redis') {
-    // room for each session and its user's index; other entries (counters, replay caches) get their own cap
-    return new MemoryStore({ maxSessionEntries: config.session.maxSessions * 2, maxEntries: config.session.maxSessions });
-  }
-  const settings = config.session.redis ?? redisSchema.parse({});
-  // ioredis is loaded only when Redis is configured: a memory-store gateway never loads it.
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(settings.url, {
-    username: settings.username,
-    password: settings.password ? await resolveSecret(settings.password, { configDir, env }) : undefined,
-    connectTimeout: settings.connectTimeoutMs,
-    lazyConnect: true,
-    maxRetriesPerRequest: 2,
-  });
-  redis.on('error', (err) => log.error({ code: (err as { code?: string }).code, problem: err.message }, 'redis connection problem'));
-  try {
-    await redis.connect();
-  } catch (cause) {
-    redis.disconnect();
-    throw new GatewayError('GW_STORE_UNAVAILABLE', 503, `session.redis.url: cannot connect to Redis at ${settings.url}`, { cause });
-  }
-  return new RedisStore(redis, settings.keyPrefix);
 }
 
 function demoUpstream(url: string | undefined, route: string): string {
