@@ -58,7 +58,7 @@ describe('in Chromium: SAML login through the login page, then single logout', (
     expect(await page.textContent('h1')).toBe('Login failed');
     const text = (await page.textContent('main')) ?? '';
     const reference = /^Reference: ([A-Za-z0-9]+)$/.exec((await page.textContent('.muted')) ?? '')?.[1];
-    expect(reference).toBeTruthy();
+    expect(reference).toMatch(/^[A-Za-z0-9]{12}$/);
     expect(gw.logs()).toContain(`"incident":"${reference}"`);
     expect(text).not.toMatch(/audience|Assertion|SAML_/i);
     await page.close();

@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAML_ERROR_CODES as C } from '../../../../gateway/authenticators/saml/errors.js';
 import { buildLogoutRequest, redirectUrl, signElement, testKeyPair, toBase64 } from '../../../support/saml-idp.js';
@@ -55,7 +56,11 @@ describe('SAML single logout started at the IdP', () => {
     const res = await h.app.inject({ method: 'GET', url: sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLRequest', xml, 'rs-1', h.idp.key)) });
     expect(res.statusCode).toBe(302);
     expect(String(res.headers.location).startsWith(h.idp.sloUrl)).toBe(true);
-    expect(new URL(String(res.headers.location)).searchParams.get('SAMLResponse')).toBeTruthy();
+    // HTTP-Redirect binding: base64 of raw-deflated XML; the answer must be a successful LogoutResponse
+    const encoded = new URL(String(res.headers.location)).searchParams.get('SAMLResponse') ?? '';
+    const answer = inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8');
+    expect(answer).toMatch(/<(\w+:)?LogoutResponse[\s>]/);
+    expect(answer).toContain('urn:oasis:names:tc:SAML:2.0:status:Success');
     expect(h.completion.ended).toContainEqual({ authenticator: 'saml', loginId: 'bob' });
   });
 
