@@ -13,7 +13,7 @@ import { UsersFileError } from '../users/errors.js';
 import { readUsersFile } from '../users/users-file.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseOptions } from './args.js';
-import { explainRoutes } from './routes.js';
+import { writeExplanation } from './routes.js';
 
 /** Problems found outside the schema: users files of file authenticators. */
 async function checkUsersFiles(loaded: LoadedConfig): Promise<{ problems: ConfigProblem[]; userCounts: Map<number, number> }> {
@@ -88,20 +88,8 @@ Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message
       return 1;
     }
     io.stdout.write(`${summary(loaded, userCounts).join('\n')}\n`);
-    if (values.explain) return explainInto(io, loaded);
+    if (values.explain) return writeExplanation(io, loaded, '');
     return 0;
   },
 };
 
-/** `--explain`: the resolved chains; a filter problem (unknown filter, bad module or condition) exits 1. */
-async function explainInto(io: CliIO, loaded: LoadedConfig): Promise<number> {
-  try {
-    io.stdout.write(`\n${(await explainRoutes(loaded)).join('\n')}\n`);
-    return 0;
-  } catch (err) {
-    const e = err as { code?: string; message: string };
-    if (!e.code?.startsWith('FILTER_')) throw err;
-    io.stdout.write(`${e.message} [${e.code}]\n`);
-    return 1;
-  }
-}

@@ -8,7 +8,7 @@ import { loadConfig, type LoadedConfig } from '../../config/loader.js';
 import type { BuiltinFilterDeps } from '../../filters/builtin/deps.js';
 import { filterRefsOf, loadFilterModules, resolveRouteChain } from '../../filters/configured-chain.js';
 import { describeRouteChain } from '../../filters/explain-chain.js';
-import type { RouteView } from '../../filters/types.js';
+import { routeViewOf } from '../proxy/route-chain.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseOptions } from './args.js';
 
@@ -30,7 +30,7 @@ export async function explainRoutes(loaded: LoadedConfig, deps: BuiltinFilterDep
   const lines: string[] = [];
   if (config.globalFilters.length > 0) lines.push(`global filters: ${config.globalFilters.map((f) => f.name ?? f.use).join(', ')}`);
   for (const route of config.routes) {
-    const view: RouteView = { name: route.name, prefix: route.prefix, audience: route.audience ?? route.name, requireSession: route.requireSession, policy: route.policy };
+    const view = routeViewOf(route);
     lines.push(...describeRouteChain(route, resolveRouteChain(route, view, config.globalFilters, { configDir: loaded.configDir, ...deps }, modules)), '');
   }
   if (config.routes.length === 0) lines.push('no routes configured');
@@ -47,9 +47,16 @@ export async function printRoutes(file: string | undefined, io: CliIO): Promise<
     else io.stdout.write(`${err.message} [${err.code}]\n`);
     return 1;
   }
+  return writeExplanation(io, loaded, `${loaded.isDemo ? 'demo configuration' : loaded.file}\n`);
+}
+
+/**
+ * Print the resolved chains under `heading`; answers the exit code. A filter problem
+ * (unknown filter, bad module or condition) is printed with its code and exits 1.
+ */
+export async function writeExplanation(io: CliIO, loaded: LoadedConfig, heading: string): Promise<number> {
   try {
-    const lines = await explainRoutes(loaded);
-    io.stdout.write(`${loaded.isDemo ? 'demo configuration' : loaded.file}\n\n${lines.join('\n')}\n`);
+    io.stdout.write(`${heading}\n${(await explainRoutes(loaded)).join('\n')}\n`);
     return 0;
   } catch (err) {
     const e = err as { code?: string; message: string };
