@@ -39,6 +39,8 @@ export class TokenMinter {
   readonly #settings: MinterSettings;
   readonly #claimNames: Record<string, string>;
   readonly #cache: LRUCache<string, CachedToken>;
+  /** audiences a cache key has tokens for, so forgetting a session touches only its entries */
+  readonly #audiences: LRUCache<string, Set<string>>;
   readonly #now: () => number;
 
   constructor(keys: SigningKeys, settings: MinterSettings) {
@@ -46,6 +48,7 @@ export class TokenMinter {
     this.#settings = settings;
     this.#claimNames = claimNamesWith(settings.claimNames);
     this.#cache = new LRUCache({ max: settings.cacheSize ?? 50_000 });
+    this.#audiences = new LRUCache({ max: settings.cacheSize ?? 50_000 });
     this.#now = settings.now ?? Date.now;
   }
 
@@ -57,6 +60,9 @@ export class TokenMinter {
     if (cached && cached.exp - nowSeconds > this.#settings.renewBeforeSeconds) return cached.token;
     const { token, exp } = await this.mint(request, nowSeconds);
     this.#cache.set(key, { token, exp });
+    const audiences = this.#audiences.get(request.cacheKey);
+    if (audiences) audiences.add(request.audience);
+    else this.#audiences.set(request.cacheKey, new Set([request.audience]));
     return token;
   }
 
@@ -69,7 +75,8 @@ export class TokenMinter {
 
   /** Forget the tokens of a session (logout): they stay valid until exp, but are not handed out again. */
   forget(cacheKey: string): void {
-    for (const key of this.#cache.keys()) if (key.startsWith(cacheKey + '\u0000')) this.#cache.delete(key);
+    for (const audience of this.#audiences.get(cacheKey) ?? []) this.#cache.delete(cacheKey + '\u0000' + audience);
+    this.#audiences.delete(cacheKey);
   }
 
   async mint(request: MintRequest, nowSeconds = Math.floor(this.#now() / 1000)): Promise<{ token: string; exp: number }> {

@@ -55,8 +55,12 @@ describe('token minter', () => {
   it('forgets a session’s tokens at logout', async () => {
     const { m } = await minter();
     const first = await m.tokenFor({ user, audience: 'app', cacheKey: 's1' });
+    await m.tokenFor({ user, audience: 'admin', cacheKey: 's1' });
+    const other = await m.tokenFor({ user, audience: 'app', cacheKey: 's2' });
     m.forget('s1');
     expect(m.cachedTokenFor('s1', 'app')).toBeUndefined();
+    expect(m.cachedTokenFor('s1', 'admin')).toBeUndefined();
+    expect(m.cachedTokenFor('s2', 'app')).toBe(other);
     expect(await m.tokenFor({ user, audience: 'app', cacheKey: 's1' })).not.toBe(first);
   });
 
