@@ -14,6 +14,11 @@ export const DEFAULTS = {
     keyPrefix: 'portcullis:',
     /** a gateway that cannot reach Redis at start fails fast instead of hanging */
     connectTimeoutMs: 5_000,
+    /** a Sentinel failover takes a few seconds; a request waits this long, then fails closed with 503 */
+    waitMs: 3_000,
+    /** sessions kept in each gateway between Redis reads; every change invalidates them on all gateways */
+    localCacheSeconds: 5,
+    localCacheEntries: 10_000,
   },
   session: {
     cookieName: 'portcullis_sid',

@@ -184,7 +184,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     reply.header('cache-control', 'public, max-age=300');
     return jwksOf(keys);
   });
-  await registerEntryRateLimit(app, context);
+  registerEntryRateLimit(app, context);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);

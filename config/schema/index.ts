@@ -19,14 +19,45 @@ export const serverSchema = z.strictObject({
   bodyLimit: z.number().int().positive().default(DEFAULTS.server.bodyLimit),
 });
 
-export const redisSchema = z.strictObject({
-  /** redis://host:port/db or rediss:// for TLS; put the password in `password`, not here */
-  url: z.string().regex(/^rediss?:\/\/[^@]*$/, 'must be redis://host:port[/db] or rediss://..., without credentials (use password)').default(DEFAULTS.redis.url),
-  username: z.string().optional(),
-  password: secretRef.optional(),
-  keyPrefix: z.string().default(DEFAULTS.redis.keyPrefix),
-  connectTimeoutMs: z.number().int().positive().default(DEFAULTS.redis.connectTimeoutMs),
-});
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
+
+export const redisSchema = z
+  .strictObject({
+    /** `standalone` (url), `sentinel` (sentinels + masterName) or `cluster` (nodes) */
+    mode: z.enum(['standalone', 'sentinel', 'cluster']).default('standalone'),
+    /** redis://host:port/db or rediss:// for TLS; put the password in `password`, not here */
+    url: z.string().regex(/^rediss?:\/\/[^@]*$/, 'must be redis://host:port[/db] or rediss://..., without credentials (use password)').default(DEFAULTS.redis.url),
+    /** sentinel mode: the sentinels to ask for the master, host:port each */
+    sentinels: z.array(hostPort).min(1).optional(),
+    /** sentinel mode: the master's name as the sentinels know it */
+    masterName: z.string().min(1).optional(),
+    /** sentinel mode: password of the sentinels themselves (a secret reference) */
+    sentinelPassword: secretRef.optional(),
+    /** cluster mode: seed nodes, host:port each; the rest of the cluster is discovered */
+    nodes: z.array(hostPort).min(1).optional(),
+    /** TLS to Redis (and to sentinels): on with rediss:// or `tls.enabled`; `caFile` to trust a private CA */
+    tls: z.strictObject({ enabled: z.boolean().default(false), caFile: z.string().min(1).optional() }).optional(),
+    username: z.string().optional(),
+    password: secretRef.optional(),
+    keyPrefix: z.string().default(DEFAULTS.redis.keyPrefix),
+    connectTimeoutMs: z.number().int().positive().default(DEFAULTS.redis.connectTimeoutMs),
+    /** how long a request waits for Redis (failover, reconnect) before failing with 503 */
+    waitMs: z.number().int().positive().max(60_000).default(DEFAULTS.redis.waitMs),
+    /** sessions read from Redis are kept this long in each gateway; invalidated on every gateway at once (0 = off) */
+    localCacheSeconds: z.number().int().min(0).max(60).default(DEFAULTS.redis.localCacheSeconds),
+    /** most sessions each gateway keeps in its local cache */
+    localCacheEntries: z.number().int().positive().default(DEFAULTS.redis.localCacheEntries),
+  })
+  .superRefine((r, ctx) => {
+    if (r.mode === 'sentinel' && (!r.sentinels || !r.masterName)) {
+      ctx.addIssue({ code: 'custom', path: [r.sentinels ? 'masterName' : 'sentinels'], message: "sentinel mode needs 'sentinels' (host:port list) and 'masterName'" });
+    }
+    if (r.mode === 'cluster' && !r.nodes) ctx.addIssue({ code: 'custom', path: ['nodes'], message: "cluster mode needs 'nodes' (host:port seed list)" });
+    if (r.mode !== 'sentinel' && (r.sentinels || r.masterName || r.sentinelPassword)) {
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: "'sentinels', 'masterName' and 'sentinelPassword' need mode: sentinel" });
+    }
+    if (r.mode !== 'cluster' && r.nodes) ctx.addIssue({ code: 'custom', path: ['mode'], message: "'nodes' needs mode: cluster" });
+  });
 
 export const sessionSchema = z.strictObject({
   store: z.enum(['memory', 'redis']).default('memory'),
@@ -88,4 +119,5 @@ export const portcullisConfigSchema = z.strictObject({
 
 export type PortcullisConfig = z.infer<typeof portcullisConfigSchema>;
 export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
+export type RedisSettings = z.infer<typeof redisSchema>;
 export { authenticatorSchema, routeSchema, filterRefSchema };

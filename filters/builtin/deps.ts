@@ -1,4 +1,5 @@
 import type { FilterContext } from '../types.js';
+import type { WindowCounters } from '../rate-limiter.js';
 
 /**
  * What built-in filters borrow from the gateway. Filters never import the gateway; the
@@ -16,7 +17,7 @@ export interface BuiltinFilterDeps {
   /** scheme and host the browser used, for X-Forwarded-Proto / -Host */
   forwardedProto(ctx: FilterContext): string;
   /** counters shared by every gateway (the session store); rate-limit counts in-process without it */
-  counters?: { increment(key: string, windowSeconds: number): Promise<number> };
+  counters?: WindowCounters;
   /** folder of the configuration file: filters' relative file options start here */
   configDir?: string;
 }

@@ -1,20 +1,16 @@
 import type { Filter, FilterContext } from '../types.js';
 import type { BuiltinFilterDeps } from './deps.js';
 import { FilterOptionsError } from './options-error.js';
+import { LocalWindowCounters, RateLimiter } from '../rate-limiter.js';
 
 /**
  * Per-route request limit: at most `max` requests per `windowSeconds` for one client address
  * (`by: client`, the default) or one user (`by: user`; callers without a session count by
  * address). Over the limit the request is refused with `rate-limited` (429, `Retry-After`).
- * Counts live in the gateway's store when it lends one (Redis: shared by every gateway), else
- * in this process, bounded to `maxKeys` entries.
+ * Counts with the gateway's one `RateLimiter`, in the gateway's store when it lends one (Redis:
+ * shared by every gateway, atomically), else in this process, bounded to `maxKeys` windows.
  */
 export const RATE_LIMIT_DEFAULTS = Object.freeze({ windowSeconds: 60, by: 'client' as 'client' | 'user', maxKeys: 100_000 });
-
-interface WindowCount {
-  count: number;
-  resetAt: number;
-}
 
 export function rateLimitFilter(options: Record<string, unknown>, deps: Pick<BuiltinFilterDeps, 'counters'> = {}, now: () => number = Date.now): Filter {
   const known = ['max', 'windowSeconds', 'by', 'maxKeys'];
@@ -29,25 +25,13 @@ export function rateLimitFilter(options: Record<string, unknown>, deps: Pick<Bui
   const maxKeys = options.maxKeys ?? RATE_LIMIT_DEFAULTS.maxKeys;
   if (!Number.isInteger(maxKeys) || (maxKeys as number) < 1) throw new FilterOptionsError('options.maxKeys', 'must be a whole number, at least 1');
 
-  const limit = max as number;
-  const window = windowSeconds as number;
-  const local = new Map<string, WindowCount>();
-
-  const countLocally = (key: string): { count: number; retryAfter: number } => {
-    const t = now();
-    let entry = local.get(key);
-    if (!entry || entry.resetAt <= t) {
-      if (local.size >= (maxKeys as number)) {
-        for (const [k, e] of local) if (e.resetAt <= t) local.delete(k);
-        // still full: forget the oldest window rather than grow without bound
-        if (local.size >= (maxKeys as number)) local.delete(local.keys().next().value!);
-      }
-      entry = { count: 0, resetAt: t + window * 1000 };
-      local.set(key, entry);
-    }
-    entry.count++;
-    return { count: entry.count, retryAfter: Math.max(1, Math.ceil((entry.resetAt - t) / 1000)) };
-  };
+  const limiter = new RateLimiter({
+    max: max as number,
+    windowSeconds: windowSeconds as number,
+    counters: deps.counters ?? new LocalWindowCounters(maxKeys as number, now),
+  });
+  const limit = limiter.max;
+  const window = limiter.windowSeconds;
 
   const keyOf = (ctx: FilterContext): string =>
     by === 'user' && ctx.subject ? `user:${ctx.subject.loginId}` : `client:${ctx.clientAddress}`;
@@ -59,11 +43,8 @@ export function rateLimitFilter(options: Record<string, unknown>, deps: Pick<Bui
     why: `at most ${limit} request${limit === 1 ? '' : 's'} per ${window} s for each ${by === 'user' ? 'user' : 'client address'}`,
     async run(ctx) {
       const key = `ratelimit:${ctx.route.name}:${keyOf(ctx)}`;
-      let count: number;
-      let retryAfter = window;
-      if (deps.counters) count = await deps.counters.increment(key, window);
-      else ({ count, retryAfter } = countLocally(key));
-      if (count > limit) {
+      const { allowed, retryAfterSeconds: retryAfter } = await limiter.hit(key);
+      if (!allowed) {
         return {
           refuse: {
             code: 'rate-limited',

@@ -1,10 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { messagePage } from '../pages/message-page.js';
+import { prefersHtml } from './prefers-html.js';
 
-const GENERIC: Record<number, string> = {
+const GENERIC: Record<number | string, string> = {
   500: 'the gateway failed to handle this request',
   502: 'the application behind the gateway did not answer correctly',
   503: 'a service the gateway depends on is unavailable; try again shortly',
+  GW_STORE_UNAVAILABLE: 'the session store is unavailable; nobody can be let in until it is back; try again shortly',
   504: 'the application behind the gateway did not answer in time',
 };
 
@@ -19,10 +22,12 @@ export function errorHandler(error: FastifyError & { expose?: boolean; headers?:
   if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: error.code, statusCode }, `request refused: ${error.message}`);
   if (error.headers) for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply.code(statusCode).send({
-    statusCode,
-    code: error.code ?? (statusCode >= 500 ? 'GW_INTERNAL' : 'GW_BAD_REQUEST'),
-    error: STATUS_CODES[statusCode] ?? 'Error',
-    message: exposed ? error.message : (GENERIC[statusCode] ?? GENERIC[500]),
-  });
+  const code = error.code ?? (statusCode >= 500 ? 'GW_INTERNAL' : 'GW_BAD_REQUEST');
+  const message = exposed ? error.message : (GENERIC[code] ?? GENERIC[statusCode] ?? GENERIC[500]!);
+  if (code === 'GW_STORE_UNAVAILABLE') {
+    // a store outage may be over in seconds; say so to clients and caches
+    reply.header('retry-after', '5').header('cache-control', 'no-store');
+    if (prefersHtml(request)) return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePage('Temporarily unavailable', message));
+  }
+  return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message });
 }

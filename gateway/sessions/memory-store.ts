@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ExpiringStore } from './store.js';
+import type { ExpiringStore, WindowCount } from './store.js';
 
 interface Counter {
   count: number;
@@ -67,16 +67,28 @@ export class MemoryStore implements ExpiringStore {
   }
 
   async increment(key: string, windowSeconds: number): Promise<number> {
+    return this.#count(key, windowSeconds).count;
+  }
+
+  async incrementWindow(key: string, windowSeconds: number): Promise<WindowCount> {
+    return this.#count(key, windowSeconds);
+  }
+
+  /** Synchronous, so two requests in one process can never read the same count. */
+  #count(key: string, windowSeconds: number): WindowCount {
     const partition = this.#partition(key);
     const entry = partition.get(key);
     if (entry) {
       const counter = entry.value as Counter;
       counter.count += 1;
-      return counter.count;
+      return { count: counter.count, resetInSeconds: Math.max(1, Math.ceil(partition.getRemainingTTL(key) / 1000)) };
     }
     partition.set(key, { value: { count: 1 } satisfies Counter }, { ttl: windowSeconds * 1000 });
-    return 1;
+    return { count: 1, resetInSeconds: Math.max(1, Math.ceil(windowSeconds)) };
   }
+
+  /** Memory is always there. */
+  async ping(): Promise<void> {}
 
   /** How many entries each partition holds (for tests and metrics). */
   get size(): { sessions: number; other: number } {

@@ -1,49 +1,113 @@
-import type { Redis, Cluster } from 'ioredis';
-import type { ExpiringStore } from './store.js';
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors.js';
+import type { InvalidatedCache } from './invalidated-cache.js';
+import { withDeadline, type RedisClient } from './redis-client.js';
+import type { ExpiringStore, WindowCount } from './store.js';
+
+export interface RedisStoreOptions {
+  keyPrefix: string;
+  /** the longest a store call may wait (reconnect, failover) before it fails with 503 */
+  waitMs: number;
+  /** local cache for session records, invalidated on every gateway by pub/sub */
+  cache?: InvalidatedCache;
+  log?: Logger;
+}
+
+/** Keys whose reads the local cache serves: the records every authenticated request reads. */
+const CACHED_KEY = /^session:/;
+
+// INCR and the window's expiry in one step, so a crash between them cannot leave a counter
+// without TTL; also answers the window's remaining time for Retry-After.
+const INCREMENT_WINDOW = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) left = tonumber(ARGV[1]) end
+return {n, left}`;
+
+type WithScript = { portcullisIncrementWindow(key: string, windowMs: number): Promise<[number, number]> };
 
 /**
- * The shared store for several gateway processes: sessions, login counters and replay
- * caches on Redis. Values are JSON; every key gets the configured prefix and a TTL, so
- * nothing lives forever. The client is passed in (cluster and sentinel are ioredis options).
+ * The shared store for several gateway processes: sessions, login counters, rate-limit
+ * counters and replay caches on Redis (standalone, Sentinel or Cluster). Values are JSON;
+ * every key gets the configured prefix and a TTL, so nothing lives forever. Every operation
+ * is on one key, so a Cluster may spread keys over all its masters.
+ *
+ * When Redis cannot answer in time, every call fails with `GW_STORE_UNAVAILABLE` (503): a
+ * caller never mistakes an outage for "no session" and lets a request through anonymously.
  */
 export class RedisStore implements ExpiringStore {
-  readonly #redis: Redis | Cluster;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
+  readonly #waitMs: number;
+  readonly #cache?: InvalidatedCache;
 
-  constructor(redis: Redis | Cluster, prefix: string) {
+  constructor(redis: RedisClient, options: RedisStoreOptions) {
     this.#redis = redis;
-    this.#prefix = prefix;
-    // INCR and the window's expiry in one step, so a crash between them cannot leave a counter without TTL.
-    this.#redis.defineCommand('portcullisIncrement', {
-      numberOfKeys: 1,
-      lua: "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n",
-    });
+    this.#prefix = options.keyPrefix;
+    this.#waitMs = options.waitMs;
+    this.#cache = options.cache;
+    this.#redis.defineCommand('portcullisIncrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW });
+  }
+
+  /** Bound every call by the wait time and turn any failure into the one coded error. */
+  async #call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(operation(), this.#waitMs, `no answer within ${this.#waitMs} ms`);
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new GatewayError('GW_STORE_UNAVAILABLE', 503, `the session store (Redis) is unavailable: ${what} failed: ${why}`, { cause });
+    }
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    const raw = await this.#redis.get(this.#prefix + key);
-    return raw === null ? undefined : (JSON.parse(raw) as T);
+    const cacheable = this.#cache !== undefined && CACHED_KEY.test(key);
+    if (cacheable) {
+      const hit = this.#cache!.peek(key);
+      if (hit) return hit.value as T;
+    }
+    const epoch = this.#cache?.epoch() ?? 0;
+    const raw = await this.#call('GET', () => this.#redis.get(this.#prefix + key));
+    const value = raw === null ? undefined : (JSON.parse(raw) as T);
+    if (cacheable) this.#cache!.fill(key, value, epoch);
+    return value;
   }
 
   async set<T>(key: string, value: T, ttlSeconds: number): Promise<void> {
-    await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    await this.#call('SET', () => this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', ttlMs(ttlSeconds)));
+    if (this.#cache && CACHED_KEY.test(key)) await this.#call('PUBLISH', () => this.#cache!.changed(key, value));
   }
 
   async setIfAbsent<T>(key: string, value: T, ttlSeconds: number): Promise<boolean> {
-    const answer = await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    const answer = await this.#call('SET NX', () => this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', ttlMs(ttlSeconds), 'NX'));
+    if (answer === 'OK' && this.#cache && CACHED_KEY.test(key)) await this.#call('PUBLISH', () => this.#cache!.changed(key, value));
     return answer === 'OK';
   }
 
   async delete(key: string): Promise<void> {
-    await this.#redis.del(this.#prefix + key);
+    await this.#call('DEL', () => this.#redis.del(this.#prefix + key));
+    if (this.#cache && CACHED_KEY.test(key)) await this.#call('PUBLISH', () => this.#cache!.changed(key, undefined));
   }
 
   async increment(key: string, windowSeconds: number): Promise<number> {
-    const command = (this.#redis as unknown as { portcullisIncrement(key: string, ttl: number): Promise<number> }).portcullisIncrement;
-    return Number(await command.call(this.#redis, this.#prefix + key, Math.max(1, Math.ceil(windowSeconds))));
+    return (await this.incrementWindow(key, windowSeconds)).count;
+  }
+
+  async incrementWindow(key: string, windowSeconds: number): Promise<WindowCount> {
+    const script = (this.#redis as unknown as WithScript).portcullisIncrementWindow;
+    const [count, leftMs] = await this.#call('INCR', () => script.call(this.#redis, this.#prefix + key, ttlMs(windowSeconds)));
+    return { count: Number(count), resetInSeconds: Math.max(1, Math.ceil(Number(leftMs) / 1000)) };
+  }
+
+  async ping(): Promise<void> {
+    await this.#call('PING', () => this.#redis.ping());
   }
 
   async close(): Promise<void> {
+    await this.#cache?.close();
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
+}
+
+function ttlMs(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds * 1000));
 }

@@ -22,5 +22,15 @@ export interface ExpiringStore {
   delete(key: string): Promise<void>;
   /** add 1 and return the new count; the window starts with the first increment */
   increment(key: string, windowSeconds: number): Promise<number>;
+  /** like `increment`, atomically, and also the seconds left in the counter's window (Retry-After) */
+  incrementWindow(key: string, windowSeconds: number): Promise<WindowCount>;
+  /** resolves when the store answers; throws `GW_STORE_UNAVAILABLE` (503) when it is unusable (readiness) */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface WindowCount {
+  count: number;
+  /** seconds until the window ends and the count starts again, at least 1 */
+  resetInSeconds: number;
 }

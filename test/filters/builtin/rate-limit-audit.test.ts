@@ -38,7 +38,7 @@ describe('rate-limit filter', () => {
   it('uses the gateway counters when lent', async () => {
     const seen: string[] = [];
     const counts = new Map<string, number>();
-    const f = rateLimitFilter({ max: 1 }, { counters: { increment: async (k) => (seen.push(k), counts.set(k, (counts.get(k) ?? 0) + 1).get(k)!) } });
+    const f = rateLimitFilter({ max: 1 }, { counters: { incrementWindow: async (k) => (seen.push(k), { count: counts.set(k, (counts.get(k) ?? 0) + 1).get(k)!, resetInSeconds: 60 }) } });
     await f.run(ctx('10.0.0.9'));
     expect(await f.run(ctx('10.0.0.9'))).toMatchObject({ refuse: { code: 'rate-limited' } });
     expect(seen[0]).toBe('ratelimit:api:client:10.0.0.9');
