@@ -3,6 +3,11 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { RedisClient } from './redis-client.js';
 
+/** The subscriber connection is pinged this often; the cache answers only while a pong is recent. */
+const HEARTBEAT_MS = 250;
+/** A revocation may take at most this long to reach a gateway whose channel went silent. */
+const SILENCE_LIMIT_MS = 750;
+
 export interface InvalidatedCacheOptions {
   /** Redis pub/sub channel every gateway of one deployment shares */
   channel: string;
@@ -19,6 +24,9 @@ export interface InvalidatedCacheOptions {
  * The cache answers only while its subscription is live. When the subscriber connection
  * drops, messages may be lost, so the cache empties itself and every read goes to Redis
  * until the subscription is back; a Redis outage therefore never serves a revoked session.
+ * A channel can also go silent without closing (a frozen server, a network partition), so the
+ * subscriber connection is pinged every 250 ms and the cache answers only while the last pong
+ * is under 750 ms old: a revocation reaches every gateway within a second even then.
  * A read that raced an invalidation (started before it, answered after it) is not cached.
  */
 export class InvalidatedCache {
@@ -29,6 +37,8 @@ export class InvalidatedCache {
   /** messages from this gateway carry its origin, so it does not drop what it just wrote */
   readonly #origin = randomBytes(8).toString('hex');
   #live = false;
+  #lastPong = 0;
+  readonly #heartbeat: NodeJS.Timeout;
   /** bumped on every invalidation; a read that saw another epoch is not cached */
   #epoch = 0;
 
@@ -56,6 +66,13 @@ export class InvalidatedCache {
       this.#goOffline();
       void this.#subscribe(options.log);
     });
+    this.#heartbeat = setInterval(() => {
+      if (this.#subscriber.status !== 'ready') return;
+      this.#subscriber.ping().then(
+        () => (this.#lastPong = Date.now()),
+        () => undefined,
+      );
+    }, HEARTBEAT_MS).unref();
   }
 
   /** A cache that is live once its subscription is confirmed. */
@@ -72,6 +89,7 @@ export class InvalidatedCache {
     try {
       await this.#subscriber.subscribe(this.#channel);
       this.#entries.clear();
+      this.#lastPong = Date.now();
       this.#live = true;
     } catch (err) {
       log.warn({ problem: (err as Error).message }, 'session cache could not subscribe; reading sessions from Redis');
@@ -84,13 +102,19 @@ export class InvalidatedCache {
     this.#entries.clear();
   }
 
+  /** Subscribed, and the channel answered recently. */
   get live(): boolean {
+    if (this.#live && Date.now() - this.#lastPong > SILENCE_LIMIT_MS) {
+      // silent channel: what is cached may have been revoked meanwhile
+      this.#entries.clear();
+      return false;
+    }
     return this.#live;
   }
 
   /** The cached value, or undefined (not cached, or the cache is not live). */
   peek(key: string): { value: unknown } | undefined {
-    return this.#live ? this.#entries.get(key) : undefined;
+    return this.live ? this.#entries.get(key) : undefined;
   }
 
   /** Call before reading Redis; pass the answer to `fill` afterwards. */
@@ -100,18 +124,19 @@ export class InvalidatedCache {
 
   /** Keep a value read from Redis, unless an invalidation arrived since `epoch`. */
   fill(key: string, value: unknown, epoch: number): void {
-    if (this.#live && epoch === this.#epoch && value !== undefined) this.#entries.set(key, { value });
+    if (this.live && epoch === this.#epoch && value !== undefined) this.#entries.set(key, { value });
   }
 
   /** This gateway changed the key: keep its own new value and tell every other gateway to drop theirs. */
   async changed(key: string, value: unknown | undefined): Promise<void> {
     this.#epoch++;
     if (value === undefined) this.#entries.delete(key);
-    else if (this.#live) this.#entries.set(key, { value });
+    else if (this.live) this.#entries.set(key, { value });
     await this.#publisher.publish(this.#channel, `${this.#origin} ${key}`);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
     this.#goOffline();
     this.#subscriber.removeAllListeners('reconnecting');
     this.#subscriber.removeAllListeners('ready');

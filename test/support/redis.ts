@@ -72,6 +72,15 @@ export class RedisProcess {
     });
   }
 
+  /** Freeze the process (SIGSTOP): it keeps its connections and data but answers nothing. */
+  pause(): void {
+    this.#child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#child.kill('SIGCONT');
+  }
+
   /** Start again with the same arguments (same port, same config file). */
   async restart(): Promise<void> {
     await this.stop();
