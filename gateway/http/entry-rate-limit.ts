@@ -1,5 +1,5 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import { RateLimiter } from '../../filters/rate-limiter.js';
+import { RateLimiter } from '@portcullis/filters/rate-limiter.js';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 

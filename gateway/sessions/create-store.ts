@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { redisSchema, type PortcullisConfig } from '../../config/schema/index.js';
+import { redisSchema, type PortcullisConfig } from '@portcullis/config/schema/index.js';
 import { MemoryStore } from './memory-store.js';
 import { InvalidatedCache } from './invalidated-cache.js';
 import { createRedisClient } from './redis-client.js';

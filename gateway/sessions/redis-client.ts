@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisSettings } from '../../config/schema/index.js';
-import { resolveSecret } from '../../config/secrets.js';
+import type { RedisSettings } from '@portcullis/config/schema/index.js';
+import { resolveSecret } from '@portcullis/config/secrets.js';
 import { GatewayError } from '../errors.js';
 
 export type RedisClient = Redis | Cluster;

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { requireBinary } from './system-binary.js';
 
 export interface TestRedis {
   url: string;
@@ -16,11 +16,6 @@ export interface TestRedis {
 const SERVER = '/usr/bin/redis-server';
 const SENTINEL = '/usr/bin/redis-sentinel';
 const CLI = '/usr/bin/redis-cli';
-
-/** Tests never install packages (CI's .ci/run does, once); a missing binary is a clear failure. */
-export function requireBinary(path: string, debianPackage: string): void {
-  if (!existsSync(path)) throw new Error(`${path} is missing: install Debian's '${debianPackage}' package (apt-get install ${debianPackage}), as .ci/run does`);
-}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SAML_DEFAULTS } from '../../../config/schema/saml.js';
+import { SAML_DEFAULTS } from '@portcullis/config/schema/saml.js';
 import type { ExpiringStore } from '../../sessions/store.js';
 import { SAML_ERROR_CODES as C, refused } from './errors.js';
 
