@@ -68,6 +68,10 @@ export async function createRedisClient(settings: RedisSettings, context: { conf
       enableTLSForSentinelMode: tls !== undefined,
       sentinelRetryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
       sentinelMaxConnections: 10,
+      // follow +switch-master at once instead of waiting for the old master to drop us
+      failoverDetector: true,
+      // a demoted master answers READONLY: reconnect (to the new master) and send the command again
+      reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     });
   } else {
     client = new Redis(settings.url, { ...common, tls });
