@@ -84,15 +84,17 @@ export class RedisProcess {
   }
 }
 
-/** Resolves once the server on `port` answers PING, or throws after `timeoutMs`. */
+/** Resolves once the server on `port` answers PING (a NOAUTH refusal is an answer), or throws after `timeoutMs`. */
 export async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined); // refused while the server starts: expected, retried below
     try {
       await probe.connect();
-      await probe.ping();
+      await probe.ping().catch((err: Error) => {
+        if (!err.message.startsWith('NOAUTH')) throw err;
+      });
       probe.disconnect();
       return;
     } catch {
@@ -109,11 +111,11 @@ function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
 }
 
 /** A private redis-server on a free loopback port, keeping nothing on disk; stopped by `stop()`. */
-export async function startTestRedis(): Promise<TestRedis & { process: RedisProcess }> {
+export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis & { process: RedisProcess }> {
   requireBinary(SERVER, 'redis-server');
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-redis-'));
-  const server = new RedisProcess(SERVER, serverArgs(port, dir), port);
+  const server = new RedisProcess(SERVER, serverArgs(port, dir, extraArgs), port);
   await waitForPing(port);
   return {
     url: `redis://127.0.0.1:${port}`,
