@@ -145,6 +145,10 @@ describe('when Redis fails', () => {
       expect(page.text).not.toContain('GatewayError');
       const login = await loginWithForm(new CookieClient(a), 'alice', 'wonderland');
       expect(login.status).toBe(503);
+      // a rate-limited anonymous route cannot count, so it refuses too
+      const limited = await fetch(`${a}/limited/x`, { headers: { ...JSON_ACCEPT, 'x-forwarded-for': '198.51.100.20' } });
+      expect(limited.status).toBe(503);
+      expect(((await limited.json()) as { code: string }).code).toBe('GW_STORE_UNAVAILABLE');
       await expect(fleet.gateways[0]!.context.store.ping()).rejects.toMatchObject({ code: 'GW_STORE_UNAVAILABLE', statusCode: 503 });
       expect(upstream.withToken + upstream.withoutToken).toBe(before); // nothing reached the engine
     } finally {
