@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { RedisClient } from './redis-client.js';
 
-/** The subscriber connection is pinged this often; the cache answers only while a pong is recent. */
+/** Each gateway publishes a heartbeat this often; the cache answers only while it hears its own. */
 const HEARTBEAT_MS = 250;
 /** A revocation may take at most this long to reach a gateway whose channel went silent. */
 const SILENCE_LIMIT_MS = 750;
@@ -24,9 +24,10 @@ export interface InvalidatedCacheOptions {
  * The cache answers only while its subscription is live. When the subscriber connection
  * drops, messages may be lost, so the cache empties itself and every read goes to Redis
  * until the subscription is back; a Redis outage therefore never serves a revoked session.
- * A channel can also go silent without closing (a frozen server, a network partition), so the
- * subscriber connection is pinged every 250 ms and the cache answers only while the last pong
- * is under 750 ms old: a revocation reaches every gateway within a second even then.
+ * A channel can also go silent without closing (a frozen server, a partition, a Cluster node
+ * that carried the subscription failing), so each gateway publishes a heartbeat on the channel
+ * every 250 ms and its cache answers only while it heard its own heartbeat back in the last
+ * 750 ms: a revocation reaches every gateway within a second even then.
  * A read that raced an invalidation (started before it, answered after it) is not cached.
  */
 export class InvalidatedCache {
@@ -37,7 +38,8 @@ export class InvalidatedCache {
   /** messages from this gateway carry its origin, so it does not drop what it just wrote */
   readonly #origin = randomBytes(8).toString('hex');
   #live = false;
-  #lastPong = 0;
+  #lastHeard = 0;
+  #beating = false;
   readonly #heartbeat: NodeJS.Timeout;
   /** bumped on every invalidation; a read that saw another epoch is not cached */
   #epoch = 0;
@@ -50,9 +52,15 @@ export class InvalidatedCache {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.#channel) return;
       const space = message.indexOf(' ');
-      if (message.slice(0, space) === this.#origin) return;
+      const origin = message.slice(0, space);
+      const key = message.slice(space + 1);
+      if (key === '') {
+        if (origin === this.#origin) this.#lastHeard = Date.now();
+        return;
+      }
+      if (origin === this.#origin) return;
       this.#epoch++;
-      this.#entries.delete(message.slice(space + 1));
+      this.#entries.delete(key);
     });
     const off = () => {
       if (this.#live) options.log.warn('session cache invalidation channel lost; reading every session from Redis until it is back');
@@ -66,13 +74,17 @@ export class InvalidatedCache {
       this.#goOffline();
       void this.#subscribe(options.log);
     });
-    this.#heartbeat = setInterval(() => {
-      if (this.#subscriber.status !== 'ready') return;
-      this.#subscriber.ping().then(
-        () => (this.#lastPong = Date.now()),
-        () => undefined,
-      );
-    }, HEARTBEAT_MS).unref();
+    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS).unref();
+  }
+
+  /** Publish a heartbeat of our own; hearing it back proves the whole path, on every topology. */
+  #beat(): void {
+    if (this.#beating || !this.#live) return;
+    this.#beating = true;
+    this.#publisher
+      .publish(this.#channel, `${this.#origin} `)
+      .catch(() => undefined)
+      .finally(() => (this.#beating = false));
   }
 
   /** A cache that is live once its subscription is confirmed. */
@@ -89,7 +101,7 @@ export class InvalidatedCache {
     try {
       await this.#subscriber.subscribe(this.#channel);
       this.#entries.clear();
-      this.#lastPong = Date.now();
+      this.#lastHeard = Date.now();
       this.#live = true;
     } catch (err) {
       log.warn({ problem: (err as Error).message }, 'session cache could not subscribe; reading sessions from Redis');
@@ -102,10 +114,11 @@ export class InvalidatedCache {
     this.#entries.clear();
   }
 
-  /** Subscribed, and the channel answered recently. */
+  /** Subscribed, and our own heartbeat came back recently. */
   get live(): boolean {
-    if (this.#live && Date.now() - this.#lastPong > SILENCE_LIMIT_MS) {
+    if (this.#live && Date.now() - this.#lastHeard > SILENCE_LIMIT_MS) {
       // silent channel: what is cached may have been revoked meanwhile
+      this.#epoch++;
       this.#entries.clear();
       return false;
     }

@@ -4,6 +4,8 @@ import { GatewayFleet, RecordingUpstream } from '../support/gateway-fleet.js';
 import { TestLoadBalancer } from '../support/load-balancer.js';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
 import { startLoad } from '../support/load-run.js';
+import { Redis } from 'ioredis';
+import { storeKeyOf } from '../../gateway/sessions/session-id.js';
 
 /**
  * Three gateways on a Redis behind three sentinels, under load through a load balancer,
@@ -48,6 +50,18 @@ afterAll(async () => {
   await sentinel?.stop();
 });
 
+/** Every user's session is on the current master itself (not only in a gateway's local cache). */
+async function sessionsOnMaster(): Promise<number> {
+  const master = new Redis({ port: await sentinel.masterPort(), host: '127.0.0.1' });
+  try {
+    let found = 0;
+    for (const u of users) found += await master.exists('sentinel:' + storeKeyOf(u.jar.get('portcullis_sid')!));
+    return found;
+  } finally {
+    master.disconnect();
+  }
+}
+
 async function allUsersIn(timeoutMs: number): Promise<void> {
   await until(async () => (await Promise.all(users.map((u) => u.get('/app/x', { accept: 'application/json' })))).every((r) => r.status === 200), timeoutMs, 'not every session works after the failover');
 }
@@ -67,6 +81,7 @@ describe('Sentinel failover under load', () => {
     expect(report.maxMs).toBeLessThan(WAIT_MS + 1_500);
     expect(upstream.withoutToken).toBe(0);
     await allUsersIn(5_000);
+    expect(await sessionsOnMaster()).toBe(users.length);
   });
 
   it('master killed: requests wait up to waitMs, then 503; the gateways follow the promoted replica by themselves', async () => {
@@ -89,6 +104,7 @@ describe('Sentinel failover under load', () => {
     expect(report.maxMs).toBeLessThan(WAIT_MS + 1_500);
     expect(upstream.withoutToken).toBe(0);
     expect(upstream.subjects.get('bob')).toBeGreaterThan(0);
+    expect(await sessionsOnMaster()).toBe(users.length);
     // a login after the failover is written to the new master
     const late = new CookieClient(lb.url);
     expect((await loginWithForm(late, 'bob', 'builder')).status).toBe(303);

@@ -107,7 +107,8 @@ export async function waitForPing(port: number, timeoutMs = 10_000): Promise<voi
 
 /** Arguments for a throw-away server: loopback only, nothing on disk but what `dir` holds. */
 function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
-  return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extra];
+  // replicas sync at once (the default waits 5 s for more replicas before a diskless sync)
+  return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--repl-diskless-sync-delay', '0', ...extra];
 }
 
 /** A private redis-server on a free loopback port, keeping nothing on disk; stopped by `stop()`. */
@@ -186,6 +187,11 @@ export async function startTestSentinel(): Promise<TestSentinel> {
     }
     return true;
   }, 20_000, 'sentinels did not discover the replicas and each other');
+  // and the replicas must hold the data, or a failover loses it
+  await until(async () => {
+    for (const port of replicaPorts) if (!String(await command(port, ['INFO', 'replication'])).includes('master_link_status:up')) return false;
+    return true;
+  }, 20_000, 'the replicas did not sync with the master');
 
   const masterPortNow = async () => {
     const [, port] = (await sentinelCommand(sentinelPorts[0]!, 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string];

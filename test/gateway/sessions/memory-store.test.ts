@@ -21,6 +21,16 @@ describe('memory store', () => {
     expect(await store.setIfAbsent('assertion:1', true, 5)).toBe(true);
   });
 
+  it('tells how long the counter window has left, for Retry-After', async () => {
+    const clock = { now: 1_000_000 };
+    const store = new MemoryStore({ maxEntries: 10, now: () => clock.now });
+    expect(await store.incrementWindow('ratelimit:x', 60)).toEqual({ count: 1, resetInSeconds: 60 });
+    clock.now += 20_500;
+    expect(await store.incrementWindow('ratelimit:x', 60)).toEqual({ count: 2, resetInSeconds: 40 });
+    clock.now += 40_000;
+    expect(await store.incrementWindow('ratelimit:x', 60)).toEqual({ count: 1, resetInSeconds: 60 });
+  });
+
   it('counts within a window that starts at the first increment', async () => {
     const clock = { now: 1_000_000 }; // lru-cache treats a start time of 0 as 'no start'
     const store = new MemoryStore({ maxEntries: 10, now: () => clock.now });
