@@ -40,6 +40,8 @@ export class RedisStore implements ExpiringStore {
   readonly #prefix: string;
   readonly #waitMs: number;
   readonly #cache?: InvalidatedCache;
+  /** when the connection was first seen not ready, for failing fast in a long outage */
+  #downSince?: number;
 
   constructor(redis: RedisClient, options: RedisStoreOptions) {
     this.#redis = redis;
@@ -49,13 +51,22 @@ export class RedisStore implements ExpiringStore {
     this.#redis.defineCommand('portcullisIncrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW });
   }
 
-  /** Bound every call by the wait time and turn any failure into the one coded error. */
+  /**
+   * Bound every call by the wait time and turn any failure into the one coded error. While
+   * the connection is being re-established, calls queue and wait (a failover takes seconds);
+   * once it has been down longer than the wait time, calls fail at once instead, so a long
+   * outage neither holds requests nor grows the client's offline queue.
+   */
   async #call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#redis.status === 'ready') this.#downSince = undefined;
+    else {
+      this.#downSince ??= Date.now();
+      if (Date.now() - this.#downSince > this.#waitMs) throw unavailable(what, `not connected for ${Math.round((Date.now() - this.#downSince) / 1000)} s`);
+    }
     try {
       return await withDeadline(operation(), this.#waitMs, `no answer within ${this.#waitMs} ms`);
     } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new GatewayError('GW_STORE_UNAVAILABLE', 503, `the session store (Redis) is unavailable: ${what} failed: ${why}`, { cause });
+      throw unavailable(what, cause instanceof Error ? cause.message : String(cause), cause);
     }
   }
 
@@ -106,6 +117,10 @@ export class RedisStore implements ExpiringStore {
     await this.#cache?.close();
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
+}
+
+function unavailable(what: string, why: string, cause?: unknown): GatewayError {
+  return new GatewayError('GW_STORE_UNAVAILABLE', 503, `the session store (Redis) is unavailable: ${what} failed: ${why}`, { cause });
 }
 
 function ttlMs(seconds: number): number {

@@ -2,7 +2,8 @@
  * Sessions on Redis against sessions in memory, on the gateway's authenticated path
  * (cookie → session → cached token → proxy), in one run: a standalone Redis, a Redis behind
  * three sentinels and a three-master Cluster, each gateway with its local session cache
- * (invalidated on every gateway by pub/sub). Alternating rounds, median round per scenario.
+ * (invalidated on every gateway by pub/sub). Alternating rounds in a rotating order, median
+ * round per scenario; a second memory gateway shows how far two identical servers differ.
  *
  * Called by run.ts (`runRedisSessionsBench`); run as a script with `serve <redis-json>` it
  * is the gateway process of one Redis scenario.
@@ -70,7 +71,12 @@ export async function runRedisSessionsBench(): Promise<{ lines: string[] }> {
     ];
     // the memory gateway is the same process as the Redis ones, with only the store changed
     const memory = await spawnReady(self, ['serve', 'memory', upstream], children);
-    const scenarios: Scenario[] = [{ name: 'memory sessions', url: `${memory}/bench/x`, cookie: await cookieFor(memory) }];
+    // a second, identical memory gateway: how far two equal servers differ on this machine
+    const control = await spawnReady(self, ['serve', 'memory', upstream], children);
+    const scenarios: Scenario[] = [
+      { name: 'memory sessions', url: `${memory}/bench/x`, cookie: await cookieFor(memory) },
+      { name: 'memory sessions (control)', url: `${control}/bench/x`, cookie: await cookieFor(control) },
+    ];
     for (const [name, redis] of topologies) {
       const gateway = await spawnReady(self, ['serve', JSON.stringify({ ...redis, keyPrefix: `bench-${name.split(' ')[1]}:` }), upstream], children);
       scenarios.push({ name: `${name} sessions`, url: `${gateway}/bench/x`, cookie: await cookieFor(gateway) });
@@ -95,6 +101,7 @@ export async function runRedisSessionsBench(): Promise<{ lines: string[] }> {
       lines.push(`  ${s.name.padEnd(28)}${m.rps.toFixed(0).padStart(8)} req/s  p99 ${m.p99} ms  non-2xx ${m.non2xx}`);
     }
     const base = median('memory sessions').rps;
+    lines.push(`ratio memory-control/memory-sessions: ${(median('memory sessions (control)').rps / base).toFixed(3)} (noise: two identical gateways)`);
     lines.push(`ratio redis-sessions/memory-sessions: ${(median('redis standalone sessions').rps / base).toFixed(3)}`);
     lines.push(`ratio redis-sentinel-sessions/memory-sessions: ${(median('redis sentinel sessions').rps / base).toFixed(3)}`);
     lines.push(`ratio redis-cluster-sessions/memory-sessions: ${(median('redis cluster sessions').rps / base).toFixed(3)}`);

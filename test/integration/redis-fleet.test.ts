@@ -169,6 +169,11 @@ describe('when Redis fails', () => {
     const down = await client.get('/app/x', JSON_ACCEPT);
     expect(down.status).toBe(503);
     expect(down.json().code).toBe('GW_STORE_UNAVAILABLE');
+    // down for longer than waitMs: refused at once, nothing held or queued
+    await sleep(1_100);
+    const started = Date.now();
+    expect((await client.get('/app/x', JSON_ACCEPT)).status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(300);
     await redis.process.restart();
     // the restarted Redis kept nothing (no persistence): the old session is gone, never resurrected from a local cache
     expect(await msUntil(client, '/app/x', 401, 5_000)).toBeLessThan(5_000);
