@@ -134,6 +134,7 @@ export function checkedIdTokenClaims(tokens: client.TokenEndpointResponse & clie
   if (!alg || !p.config.idTokenAlgorithms.includes(alg as never)) throw refused(C.idToken, `ID token signed with ${alg ?? '(none)'}, not in idTokenAlgorithms`);
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (audiences.length > 1 && claims.azp !== p.config.clientId) throw refused(C.idToken, 'ID token for several audiences without azp naming this client');
+  if (claims.azp !== undefined && claims.azp !== p.config.clientId) throw refused(C.idToken, 'ID token azp names another client');
   return claims as Record<string, unknown> & { sub: string };
 }
 

@@ -71,7 +71,8 @@ export class ProviderClient {
     try {
       config = await client.discovery(new URL(p.issuer), p.config.clientId, { [client.clockTolerance]: this.#options.clockToleranceSeconds }, clientAuthOf(p), {
         timeout: Math.ceil(this.#options.httpTimeoutMs / 1000),
-        execute: isInsecureIssuer(p.issuer) ? [client.allowInsecureRequests] : [],
+        // the ID token's signature is checked too, not only trusted because it came over TLS
+        execute: isInsecureIssuer(p.issuer) ? [client.allowInsecureRequests, client.enableNonRepudiationChecks] : [client.enableNonRepudiationChecks],
       });
     } catch (err) {
       if (isUnreachable(err)) throw new OidcProviderUnavailableError(`provider ${p.name}: discovery at ${url} failed: ${describe(err)}`, err);
