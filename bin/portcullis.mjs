@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx portcullis` works from a checkout.
-import { register } from 'tsx/esm/api';
-register();
-await import('../gateway/cli/main.ts');
+// `npx portcullis` from a checkout: the compiled gateway (`npm run build`, run by `npm install`).
+await import('../gateway/dist/cli/main.js');

@@ -12,7 +12,8 @@ export const DEMO_ENGINE_HOST = 'demo-engine.invalid';
 export const DEMO_ENGINE_UPSTREAM = `http://${DEMO_ENGINE_HOST}/`;
 
 /** Absolute path of config/examples/demo.yaml, the configuration used when none is given. */
-export const DEMO_CONFIG_PATH = fileURLToPath(new URL('./examples/demo.yaml', import.meta.url));
+// the examples sit beside the source and one level above the compiled dist/
+export const DEMO_CONFIG_PATH = fileURLToPath(new URL(`${import.meta.url.includes('/dist/') ? '../' : './'}examples/demo.yaml`, import.meta.url));
 
 /** True when a route's upstream means "the demo engine". */
 export function isDemoEngineUpstream(upstream: string): boolean {

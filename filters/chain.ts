@@ -1,5 +1,5 @@
 import { DEFAULT_PRIORITY, PHASES, type Filter, type FilterContext, type FilterOutcome, type FilterPhase, type StartConditions } from './types.js';
-import type { Reason } from '../policies/reasons.js';
+import type { Reason } from '@portcullis/policies/reasons.js';
 
 /** A route's filters, sorted once at start-up: by phase, then priority (lower first), then name. */
 export interface Chain {

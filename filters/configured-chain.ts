@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { FilterRefConfig, RouteConfig } from '../config/schema/routes.js';
+import type { FilterRefConfig, RouteConfig } from '@portcullis/config/schema/routes.js';
 import { buildChain, type Chain } from './chain.js';
 import { BUILTIN_FILTERS, defaultFiltersFor, type BuiltinFilterDeps } from './builtin/index.js';
 import { DEFAULT_PRIORITY, PHASES, type Filter, type RouteView } from './types.js';

@@ -1,4 +1,4 @@
-import type { RouteConfig } from '../config/schema/routes.js';
+import type { RouteConfig } from '@portcullis/config/schema/routes.js';
 import type { StartConditionsConfig } from './conditions.js';
 import type { ChainEntry, ResolvedChain } from './configured-chain.js';
 

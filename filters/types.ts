@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { RoutePolicyConfig } from '../config/schema/routes.js';
-import type { Reason } from '../policies/reasons.js';
-import type { Subject } from '../policies/subject.js';
+import type { RoutePolicyConfig } from '@portcullis/config/schema/routes.js';
+import type { Reason } from '@portcullis/policies/reasons.js';
+import type { Subject } from '@portcullis/policies/subject.js';
 
 /**
  * The phases of a request, in order: `access` decides whether the request may go on,

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { PortcullisConfig } from '../config/schema/index.js';
+import type { PortcullisConfig } from '@portcullis/config/schema/index.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import type { ExpiringStore } from './sessions/store.js';

@@ -4,8 +4,8 @@ import formbody from '@fastify/formbody';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { PortcullisConfig } from '../config/schema/index.js';
-import { createClientAddressResolver, clientAddressOf } from '../engine-client/client-ip/index.js';
+import type { PortcullisConfig } from '@portcullis/config/schema/index.js';
+import { createClientAddressResolver, clientAddressOf } from '@portcullis/engine-client/client-ip/index.js';
 import { createAuthenticators } from './authenticators/registry.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';
@@ -25,10 +25,10 @@ import { jwksOf, loadSigningKeys, type SigningKeys } from './tokens/key-store.js
 import { TokenMinter } from './tokens/minter.js';
 import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
-import type { BuiltinFilterDeps } from '../filters/builtin/index.js';
-import { identityHeaderNames } from '../filters/builtin/identity-headers.js';
-import { filterRefsOf, loadFilterModules } from '../filters/configured-chain.js';
-import { richConditionCheck } from '../filters/conditions.js';
+import type { BuiltinFilterDeps } from '@portcullis/filters/builtin/index.js';
+import { identityHeaderNames } from '@portcullis/filters/builtin/identity-headers.js';
+import { filterRefsOf, loadFilterModules } from '@portcullis/filters/configured-chain.js';
+import { richConditionCheck } from '@portcullis/filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
 
 export interface GatewayOptions {

@@ -1,4 +1,4 @@
-import type { PolicyDocument, PolicyRuleInput, PrincipalListInput } from '../config/schema/policy.js';
+import type { PolicyDocument, PolicyRuleInput, PrincipalListInput } from './types.js';
 import { OperationRegistry, type OperationDefinition } from './operations.js';
 import { parsePrincipals } from './principals.js';
 import { NO_PRINCIPALS, type PolicyRule, type PrincipalList, type RuleSource } from './rule.js';

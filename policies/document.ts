@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { policyDocumentSchema, type PolicyDocument } from '../config/schema/policy.js';
+import { policyDocumentSchema } from './schema.js';
+import type { PolicyDocument } from './types.js';
 import type { OperationDefinition } from './operations.js';
 import { compileDocuments, type NamedDocument } from './compile.js';
 import { PolicyDocumentInvalidError, type PolicyIssue, type PolicyIssueCode } from './errors.js';

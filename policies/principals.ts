@@ -1,4 +1,4 @@
-import type { PrincipalListInput } from '../config/schema/policy.js';
+import type { PrincipalListInput } from './types.js';
 import { NO_PRINCIPALS, type PrincipalList } from './rule.js';
 
 const VARIABLE = /^\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}$/;

@@ -1,6 +1,19 @@
-import type { RoutePolicyConfig } from '../config/schema/routes.js';
 import type { Subject } from './subject.js';
 import { allow, deny, type Decision } from './reasons.js';
+
+/** Who may use a route: empty allow lists mean any logged-in user; deny entries win. */
+export interface RoutePolicyConfig {
+  allowRoles: string[];
+  allowGroups: string[];
+  allowUsers: string[];
+  denyRoles: string[];
+  denyGroups: string[];
+  denyUsers: string[];
+  /** `auth.strong`: a password-only session is not enough */
+  requireLevel?: 'auth.weak' | 'auth.strong' | undefined;
+  /** a routed authenticator that can give `auth.strong` */
+  stepUp?: string | undefined;
+}
 
 const LEVEL_RANK: Record<string, number> = { 'auth.weak': 1, 'auth.strong': 2 };
 

@@ -1,4 +1,4 @@
-import type { PolicyPermission, PolicyScope } from '../config/schema/policy.js';
+import type { PolicyPermission, PolicyScope } from './types.js';
 
 /**
  * A list of principals as a rule holds it after compilation: literal names and `${variable}`

@@ -1,4 +1,4 @@
-import type { PolicyScope } from '../config/schema/policy.js';
+import type { PolicyScope } from './types.js';
 
 /**
  * Scope strength, strongest first. The strongest tier in which at least one rule applies to

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { urlString } from './common.js';
 import { startConditionsSchema } from './conditions.js';
+import type { RoutePolicyConfig } from '@portcullis/policies/route-policy.js';
 
-/** Who may use a route. Empty lists mean "any logged-in user". Extended by the policy work (issue 6). */
+/** Who may use a route (policies/route-policy.ts decides). Empty allow lists mean "any logged-in user". */
 export const routePolicySchema = z.strictObject({
   allowRoles: z.array(z.string()).default([]),
   allowGroups: z.array(z.string()).default([]),
@@ -10,12 +11,15 @@ export const routePolicySchema = z.strictObject({
   denyRoles: z.array(z.string()).default([]),
   denyGroups: z.array(z.string()).default([]),
   denyUsers: z.array(z.string()).default([]),
-  /** `auth.strong`: a password-only session is not enough (issue 6) */
+  /** `auth.strong`: a password-only session is not enough */
   requireLevel: z.enum(['auth.weak', 'auth.strong']).optional(),
   /** name of a routed authenticator (e.g. SAML) that can give `auth.strong`; browsers with a weaker session are sent there; without it they get 403 */
   stepUp: z.string().min(1).optional(),
 });
-export type RoutePolicyConfig = z.infer<typeof routePolicySchema>;
+export type { RoutePolicyConfig };
+// the policy engine's type must stay what this schema produces
+const _sameShape: (p: z.infer<typeof routePolicySchema>) => RoutePolicyConfig = (p) => p;
+void _sameShape;
 
 /**
  * One filter as the operator lists it: a built-in by name, or a module the operator names

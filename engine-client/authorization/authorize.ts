@@ -1,7 +1,7 @@
-import type { Policy } from '../../policies/policy.js';
-import type { PolicyDecision } from '../../policies/decide.js';
-import type { ResourceInstance } from '../../policies/rule.js';
-import type { Subject } from '../../policies/subject.js';
+import type { Policy } from '@portcullis/policies/policy.js';
+import type { PolicyDecision } from '@portcullis/policies/decide.js';
+import type { ResourceInstance } from '@portcullis/policies/rule.js';
+import type { Subject } from '@portcullis/policies/subject.js';
 
 /**
  * What authorization needs from an engine's verified identity. Structural, so the identity

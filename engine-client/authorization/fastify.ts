@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { Policy } from '../../policies/policy.js';
-import type { ResourceInstance, PolicyRule } from '../../policies/rule.js';
-import { explanationJson } from '../../policies/explain.js';
+import { Policy } from '@portcullis/policies/policy.js';
+import type { ResourceInstance, PolicyRule } from '@portcullis/policies/rule.js';
+import { explanationJson } from '@portcullis/policies/explain.js';
 import { createAuthorizer, type AuthorizationIdentity, type Authorizer } from './authorize.js';
 import { AuthorizationDeniedError, AuthorizationOptionsError, AuthorizationUnauthenticatedError } from './errors.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { loadPolicyDocuments, type LoadPolicyOptions } from '../../policies/document.js';
-import type { Policy } from '../../policies/policy.js';
+import { loadPolicyDocuments, type LoadPolicyOptions } from '@portcullis/policies/document.js';
+import type { Policy } from '@portcullis/policies/policy.js';
 
 /**
  * Read policy documents (YAML or JSON) from files and load them as one policy. The document

@@ -1,4 +1,4 @@
-import type { Decision } from '../../policies/reasons.js';
+import type { Decision } from '@portcullis/policies/reasons.js';
 import { createAddressSet } from '../client-ip/address-set.js';
 import { normalizeAddress } from '../client-ip/address.js';
 

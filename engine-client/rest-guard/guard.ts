@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Decision } from '../../policies/reasons.js';
+import type { Decision } from '@portcullis/policies/reasons.js';
 import {
   AccessOptionError,
   IpDeniedError,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
-import { loadPolicyDocuments } from '../../policies/document.js';
-import type { Policy } from '../../policies/policy.js';
+import { loadPolicyDocuments } from '@portcullis/policies/document.js';
+import type { Policy } from '@portcullis/policies/policy.js';
 import type { Filter } from '../types.js';
 import type { BuiltinFilterDeps } from './deps.js';
 import { FilterOptionsError } from './options-error.js';

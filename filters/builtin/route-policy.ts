@@ -1,4 +1,4 @@
-import { decideRoutePolicy } from '../../policies/route-policy.js';
+import { decideRoutePolicy } from '@portcullis/policies/route-policy.js';
 import type { Filter } from '../types.js';
 
 /** Applies the route's policy (allow/deny by role, group, user) to the caller. */

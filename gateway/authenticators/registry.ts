@@ -1,4 +1,4 @@
-import type { AuthenticatorConfig } from '../../config/schema/authenticators.js';
+import type { AuthenticatorConfig } from '@portcullis/config/schema/authenticators.js';
 import type { Authenticator, AuthenticatorContext } from './types.js';
 import { createFileAuthenticator } from './file/file-authenticator.js';
 import { createSamlAuthenticator } from './saml/index.js';

@@ -1,4 +1,4 @@
-import type { RoleMapping } from '../../config/schema/common.js';
+import type { RoleMapping } from '@portcullis/config/schema/common.js';
 
 /**
  * Turn what a source calls its roles or groups (file roles, LDAP groups, SAML attribute

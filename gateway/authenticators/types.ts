@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthLevel, AuthMethod } from '../../engine-client/token/claims.js';
+import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token/claims.js';
 
 /** Who logged in, as every authenticator reports it. Becomes the session's user. */
 export interface AuthenticatedUser {

@@ -3,7 +3,7 @@
  * development and tests, with the system openssl. Ready to be listed in gateway/cli/commands.ts.
  */
 import { join, resolve } from 'node:path';
-import { DEFAULTS } from '../../config/defaults.js';
+import { DEFAULTS } from '@portcullis/config/defaults.js';
 import { parseOptions } from '../cli/args.js';
 import { UsageError, type CliCommand } from '../cli/command.js';
 import { createDevCertificates } from './dev-certificates.js';

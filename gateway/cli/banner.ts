@@ -3,8 +3,8 @@
  * and — for the demo configuration only — the demo users and their (public) passwords.
  * Reads the running gateway structurally so it does not depend on the server's internals.
  */
-import type { PortcullisConfig } from '../../config/schema/index.js';
-import { isDemoEngineUpstream } from '../../config/demo.js';
+import type { PortcullisConfig } from '@portcullis/config/schema/index.js';
+import { isDemoEngineUpstream } from '@portcullis/config/demo.js';
 
 export interface BannerGateway {
   url: string;

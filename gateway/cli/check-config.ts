@@ -5,10 +5,10 @@
  * reads each file authenticator's users file, so a broken users file is found before start.
  */
 import { resolve } from 'node:path';
-import { ConfigError, formatProblem } from '../../config/errors.js';
-import type { ConfigProblem } from '../../config/errors.js';
-import { loadConfig } from '../../config/loader.js';
-import type { LoadedConfig } from '../../config/loader.js';
+import { ConfigError, formatProblem } from '@portcullis/config/errors.js';
+import type { ConfigProblem } from '@portcullis/config/errors.js';
+import { loadConfig } from '@portcullis/config/loader.js';
+import type { LoadedConfig } from '@portcullis/config/loader.js';
 import { UsersFileError } from '../users/errors.js';
 import { readUsersFile } from '../users/users-file.js';
 import type { CliCommand, CliIO } from './command.js';

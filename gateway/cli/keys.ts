@@ -6,7 +6,7 @@
  */
 import { rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULTS } from '../../config/defaults.js';
+import { DEFAULTS } from '@portcullis/config/defaults.js';
 import type { CliCommand } from './command.js';
 import { UsageError } from './command.js';
 import { parseOptions } from './args.js';

@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { loadPolicyDocuments } from '../../policies/document.js';
-import { describeIssue, PolicyDocumentInvalidError, PolicyError } from '../../policies/errors.js';
-import { formatExplanation } from '../../policies/explain.js';
-import type { Policy } from '../../policies/policy.js';
+import { loadPolicyDocuments } from '@portcullis/policies/document.js';
+import { describeIssue, PolicyDocumentInvalidError, PolicyError } from '@portcullis/policies/errors.js';
+import { formatExplanation } from '@portcullis/policies/explain.js';
+import type { Policy } from '@portcullis/policies/policy.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
 import { commaList, parseOptions } from './args.js';
 

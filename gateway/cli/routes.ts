@@ -3,11 +3,11 @@
  * order, with where each filter comes from (default, globalFilters, the route's filters), why
  * it is there and when it runs. Nothing is started; operator filter modules are loaded.
  */
-import { ConfigError, formatProblem } from '../../config/errors.js';
-import { loadConfig, type LoadedConfig } from '../../config/loader.js';
-import type { BuiltinFilterDeps } from '../../filters/builtin/deps.js';
-import { filterRefsOf, loadFilterModules, resolveRouteChain } from '../../filters/configured-chain.js';
-import { describeRouteChain } from '../../filters/explain-chain.js';
+import { ConfigError, formatProblem } from '@portcullis/config/errors.js';
+import { loadConfig, type LoadedConfig } from '@portcullis/config/loader.js';
+import type { BuiltinFilterDeps } from '@portcullis/filters/builtin/deps.js';
+import { filterRefsOf, loadFilterModules, resolveRouteChain } from '@portcullis/filters/configured-chain.js';
+import { describeRouteChain } from '@portcullis/filters/explain-chain.js';
 import { routeViewOf } from '../proxy/route-chain.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseOptions } from './args.js';

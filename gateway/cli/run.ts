@@ -8,7 +8,7 @@ import type { CliCommand, CliIO } from './command.js';
 import { CliError } from './command.js';
 import { commands } from './commands.js';
 import { PROGRAM, formatHelp } from './help.js';
-import { formatProblem } from '../../config/errors.js';
+import { formatProblem } from '@portcullis/config/errors.js';
 
 export const rootCommand: CliCommand = {
   name: PROGRAM,
@@ -32,7 +32,7 @@ function wantsHelp(args: readonly string[]): boolean {
 
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(new URL(`${import.meta.url.includes('/dist/') ? '../../' : '../'}package.json`, import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -2,7 +2,7 @@
  * `portcullis start`: load the configuration (or the embedded demo), apply command-line
  * overrides, start the gateway, and stop it cleanly on SIGINT/SIGTERM.
  */
-import { loadConfig } from '../../config/loader.js';
+import { loadConfig } from '@portcullis/config/loader.js';
 import type { CliCommand, CliIO } from './command.js';
 import { numberOrText, parseOptions } from './args.js';
 import { formatBanner } from './banner.js';

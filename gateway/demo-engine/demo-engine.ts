@@ -1,9 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 // The demo engine is what a real engine looks like: it imports engine-client and nothing else of ours.
-import { engineClient, requireRoles, type Identity } from '../../engine-client/index.js';
+import { engineClient, requireRoles, type Identity } from '@portcullis/engine-client';
 
-export { isDemoEngineUpstream } from '../../config/demo.js';
+export { isDemoEngineUpstream } from '@portcullis/config/demo.js';
 
 export interface DemoEngineOptions {
   /** 0 picks a free loopback port */

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Reason } from '../../policies/reasons.js';
+import type { Reason } from '@portcullis/policies/reasons.js';
 import { messagePage } from '../pages/message-page.js';
 import { prefersHtml } from './prefers-html.js';
 

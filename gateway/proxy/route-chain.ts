@@ -1,8 +1,8 @@
-import type { FilterRefConfig, RouteConfig } from '../../config/schema/routes.js';
-import type { Chain } from '../../filters/chain.js';
-import type { BuiltinFilterDeps } from '../../filters/builtin/index.js';
-import type { RouteView } from '../../filters/types.js';
-import { resolveRouteChain, type FilterFactory } from '../../filters/configured-chain.js';
+import type { FilterRefConfig, RouteConfig } from '@portcullis/config/schema/routes.js';
+import type { Chain } from '@portcullis/filters/chain.js';
+import type { BuiltinFilterDeps } from '@portcullis/filters/builtin/index.js';
+import type { RouteView } from '@portcullis/filters/types.js';
+import { resolveRouteChain, type FilterFactory } from '@portcullis/filters/configured-chain.js';
 
 export function routeViewOf(route: RouteConfig): RouteView {
   return {

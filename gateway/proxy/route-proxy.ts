@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RouteConfig } from '../../config/schema/routes.js';
-import { runPhase, runPhaseSync, type Chain } from '../../filters/chain.js';
-import type { FilterContext, FilterSubject, RouteView } from '../../filters/types.js';
+import type { RouteConfig } from '@portcullis/config/schema/routes.js';
+import { runPhase, runPhaseSync, type Chain } from '@portcullis/filters/chain.js';
+import type { FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
 import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from '../http/identify.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { redisSchema, type PortcullisConfig } from '../../config/schema/index.js';
-import { resolveSecret } from '../../config/secrets.js';
+import { redisSchema, type PortcullisConfig } from '@portcullis/config/schema/index.js';
+import { resolveSecret } from '@portcullis/config/secrets.js';
 import { GatewayError } from '../errors.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';

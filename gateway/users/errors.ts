@@ -10,7 +10,7 @@
  * - USER_LOGIN_INVALID        a login name outside the allowed characters
  * Messages never contain a password or a hash.
  */
-import type { ConfigProblem } from '../../config/errors.js';
+import type { ConfigProblem } from '@portcullis/config/errors.js';
 
 export type UsersFileErrorCode =
   | 'USERS_FILE_NOT_FOUND'

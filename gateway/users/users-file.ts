@@ -19,9 +19,9 @@ import { basename, dirname, extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
-import { ConfigError, ConfigParseError } from '../../config/errors.js';
-import { createIssueWording, issuesToProblems } from '../../config/problems.js';
-import { parseConfigText, readConfigText } from '../../config/source.js';
+import { ConfigError, ConfigParseError } from '@portcullis/config/errors.js';
+import { createIssueWording, issuesToProblems } from '@portcullis/config/problems.js';
+import { parseConfigText, readConfigText } from '@portcullis/config/source.js';
 import { isPasswordHash } from './password-hash.js';
 import { UsersFileError } from './errors.js';
 

@@ -5,13 +5,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { Policy } from '../../policies/policy.js';
-import { makeRule } from '../../policies/compile.js';
-import { OperationRegistry, SEED_OPERATIONS } from '../../policies/operations.js';
-import { parsePrincipals } from '../../policies/principals.js';
-import type { PolicyRule, ResourceInstance } from '../../policies/rule.js';
-import type { Subject } from '../../policies/subject.js';
-import type { PolicyScope } from '../../config/schema/policy.js';
+import { Policy } from '@portcullis/policies/policy.js';
+import { makeRule } from '@portcullis/policies/compile.js';
+import { OperationRegistry, SEED_OPERATIONS } from '@portcullis/policies/operations.js';
+import { parsePrincipals } from '@portcullis/policies/principals.js';
+import type { PolicyRule, ResourceInstance } from '@portcullis/policies/rule.js';
+import type { Subject } from '@portcullis/policies/subject.js';
+import type { PolicyScope } from '@portcullis/policies/types.js';
 import { decideByLinearScan } from '../policies/linear-scan.js';
 
 const RULES = 10_000;

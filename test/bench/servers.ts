@@ -1,6 +1,7 @@
 /**
  * One benchmark server per process, so the load generator and each server get their own
- * event loop: `tsx test/bench/servers.ts <upstream|bare-proxy|gateway> [upstreamUrl]`.
+ * event loop: `node --import tsx test/bench/servers.ts <upstream|bare-proxy|gateway> [upstreamUrl]`;
+ * the gateway is the compiled build (`npm run bench` builds first).
  * Prints `ready <url>` when listening.
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -8,9 +9,9 @@ import httpProxy from '@fastify/http-proxy';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { portcullisConfigSchema } from '../../config/schema/index.js';
-import { createLogger } from '../../gateway/logger.js';
-import { startGateway } from '../../gateway/server.js';
+import { portcullisConfigSchema } from '@portcullis/config/schema/index.js';
+import { createLogger } from '@portcullis/gateway/logger.js';
+import { startGateway } from '@portcullis/gateway/server.js';
 import { writeUsersFile, DEMO_USERS } from '../support/gateway.js';
 
 const [kind, upstream] = process.argv.slice(2);

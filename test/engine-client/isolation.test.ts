@@ -51,7 +51,7 @@ for (const entry of ${JSON.stringify(entries)}) await import(entry);
 const require = createRequire(import.meta.url);
 appendFileSync(process.env.EC_LOAD_LOG, Object.keys(require.cache).map((f) => 'cjs:' + f).join('\\n') + '\\n');
 `;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], {
+  const run = spawnSync(process.execPath, ['--conditions=portcullis-source', '--import', 'tsx', '--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], {
     cwd: ROOT,
     env: { ...process.env, EC_LOAD_LOG: log, NODE_OPTIONS: '' },
     encoding: 'utf8',

@@ -1,6 +1,6 @@
 import { loadPolicyDocuments } from '../../policies/document.js';
 import type { Policy } from '../../policies/policy.js';
-import type { PolicyDocumentInput } from '../../config/schema/policy.js';
+import type { PolicyDocumentInput } from '../../policies/schema.js';
 import type { Subject } from '../../policies/subject.js';
 
 export const policyOf = (value: PolicyDocumentInput, name = 'test.yaml'): Policy => loadPolicyDocuments([{ name, value }]);

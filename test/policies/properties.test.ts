@@ -6,7 +6,7 @@ import { OperationRegistry } from '../../policies/operations.js';
 import { parsePrincipals } from '../../policies/principals.js';
 import { scopeTier } from '../../policies/scopes.js';
 import type { PolicyRule } from '../../policies/rule.js';
-import type { PolicyScope } from '../../config/schema/policy.js';
+import type { PolicyScope } from '../../policies/types.js';
 import { decideByLinearScan } from './linear-scan.js';
 
 const USERS = ['u1', 'u2', 'u3'];

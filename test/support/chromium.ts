@@ -1,15 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { requireBinary } from './system-binary.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Install Debian's chromium when it is missing (a fresh CI machine); tests run as root there. */
 export function ensureChromium(): void {
-  if (existsSync(CHROMIUM_PATH)) return;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+  requireBinary(CHROMIUM_PATH, 'chromium');
 }
 
 /**

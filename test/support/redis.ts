@@ -1,7 +1,7 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { requireBinary } from './system-binary.js';
 
 export interface TestRedis {
   url: string;
@@ -11,12 +11,8 @@ export interface TestRedis {
 
 const SERVER = '/usr/bin/redis-server';
 
-/** Install Debian's redis-server when missing (fresh CI machine). */
 function ensureRedis(): void {
-  if (existsSync(SERVER)) return;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
+  requireBinary(SERVER, 'redis-server');
 }
 
 function freePort(): Promise<number> {

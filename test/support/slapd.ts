@@ -11,6 +11,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireBinary } from './system-binary.js';
 
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
@@ -62,17 +63,9 @@ export interface SlapdServer {
   close(): Promise<void>;
 }
 
-/** Install slapd when it is missing; one installer at a time across test workers. */
 export function ensureSlapdInstalled(): void {
-  if (existsSync(SLAPD) && existsSync(LDAPADD)) return;
-  const script = [
-    'export DEBIAN_FRONTEND=noninteractive',
-    `if [ ! -x ${SLAPD} ] || [ ! -x ${LDAPADD} ]; then`,
-    '  apt-get install -y -q slapd ldap-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q slapd ldap-utils >/dev/null 2>&1; }',
-    'fi',
-  ].join('\n');
-  execFileSync('flock', ['/tmp/portcullis-apt.lock', 'sh', '-c', script], { stdio: 'inherit', timeout: 300_000 });
-  if (!existsSync(SLAPD)) throw new Error('slapd could not be installed (apt-get install slapd ldap-utils)');
+  requireBinary(SLAPD, 'slapd');
+  requireBinary(LDAPADD, 'ldap-utils');
 }
 
 export async function freePort(): Promise<number> {

@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import type { BasicAuthenticatorConfig } from '../../../config/schema/technical.js';
-import { DEFAULTS } from '../../../config/defaults.js';
+import type { BasicAuthenticatorConfig } from '@portcullis/config/schema/technical.js';
+import { DEFAULTS } from '@portcullis/config/defaults.js';
 import { GatewayError, errors } from '../../errors.js';
 import { LoginThrottle } from '../../login/throttle.js';
 import type { AuthenticatedUser, AuthenticatorContext, PasswordAuthenticator, RequestAuthenticator } from '../types.js';

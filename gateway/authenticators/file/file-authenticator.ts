@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { FileAuthenticatorConfig } from '../../../config/schema/authenticators.js';
+import type { FileAuthenticatorConfig } from '@portcullis/config/schema/authenticators.js';
 import { readUsersFile, type UserEntry } from '../../users/users-file.js';
 import { burnPasswordCheck, verifyPassword } from '../../users/password-hash.js';
 import { applyRoleMapping } from '../role-mapping.js';

@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { FastifyRequest } from 'fastify';
-import type { HeaderAuthenticatorConfig } from '../../../config/schema/technical.js';
-import { createAddressSet } from '../../../engine-client/client-ip/address-set.js';
-import { normalizeAddress } from '../../../engine-client/client-ip/address.js';
+import type { HeaderAuthenticatorConfig } from '@portcullis/config/schema/technical.js';
+import { createAddressSet } from '@portcullis/engine-client/client-ip/address-set.js';
+import { normalizeAddress } from '@portcullis/engine-client/client-ip/address.js';
 import { GatewayError } from '../../errors.js';
 import { applyRoleMapping } from '../role-mapping.js';
 import type { AuthenticatedUser, AuthenticatorContext, RequestAuthenticator } from '../types.js';

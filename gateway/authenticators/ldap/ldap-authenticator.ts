@@ -1,5 +1,5 @@
-import type { LdapAuthenticatorConfig } from '../../../config/schema/ldap.js';
-import { openLdap, type LdapSession } from '../../../engine-client/identity-backend/ldap-connection.js';
+import type { LdapAuthenticatorConfig } from '@portcullis/config/schema/ldap.js';
+import { openLdap, type LdapSession } from '@portcullis/engine-client/identity-backend/ldap-connection.js';
 import {
   findUser,
   firstValue,
@@ -8,10 +8,10 @@ import {
   resolveGroups,
   userAttributes,
   userDnFor,
-} from '../../../engine-client/identity-backend/ldap-directory.js';
-import type { LdapEntry } from '../../../engine-client/identity-backend/ldap-connection.js';
-import { AllEndpointsDownError, EndpointPool, type EndpointState } from '../../../engine-client/pool/index.js';
-import { EndpointUnreachableError, failureLabel } from '../../../engine-client/pool/failure.js';
+} from '@portcullis/engine-client/identity-backend/ldap-directory.js';
+import type { LdapEntry } from '@portcullis/engine-client/identity-backend/ldap-connection.js';
+import { AllEndpointsDownError, EndpointPool, type EndpointState } from '@portcullis/engine-client/pool/index.js';
+import { EndpointUnreachableError, failureLabel } from '@portcullis/engine-client/pool/failure.js';
 import { applyRoleMapping } from '../role-mapping.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginContext, PasswordAuthenticator } from '../types.js';
 import { LdapAuthenticatorError } from './errors.js';

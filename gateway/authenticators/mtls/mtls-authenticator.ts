@@ -6,10 +6,10 @@ import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MtlsAuthenticatorConfig } from '../../../config/schema/technical.js';
-import { resolveSecret } from '../../../config/secrets.js';
-import type { AccessError } from '../../../engine-client/access-errors.js';
-import { createTechnicalUserMap, decideTlsPeer, mtlsServerOptions, type TechnicalUserMap } from '../../../engine-client/technical-users/index.js';
+import type { MtlsAuthenticatorConfig } from '@portcullis/config/schema/technical.js';
+import { resolveSecret } from '@portcullis/config/secrets.js';
+import type { AccessError } from '@portcullis/engine-client/access-errors.js';
+import { createTechnicalUserMap, decideTlsPeer, mtlsServerOptions, type TechnicalUserMap } from '@portcullis/engine-client/technical-users/index.js';
 import { GatewayError } from '../../errors.js';
 import type { AuthenticatedUser, AuthenticatorContext, RequestAuthenticator } from '../types.js';
 

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OIDC_DEFAULTS } from '../../../config/schema/oidc.js';
+import { OIDC_DEFAULTS } from '@portcullis/config/schema/oidc.js';
 import type { ExpiringStore } from '../../sessions/store.js';
 import type { AuthenticatedUser, LoginCompletion } from '../types.js';
 import { digest } from '../routed/browser-binding.js';

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { OidcAuthenticatorConfig } from '../../../config/schema/oidc.js';
-import { OIDC_DEFAULTS } from '../../../config/schema/oidc.js';
+import type { OidcAuthenticatorConfig } from '@portcullis/config/schema/oidc.js';
+import { OIDC_DEFAULTS } from '@portcullis/config/schema/oidc.js';
 import { escapeHtml, page } from '../../pages/html.js';
 import { messagePage } from '../../pages/message-page.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginCompletion, RoutedAuthenticator } from '../types.js';

@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { importPKCS8 } from 'jose';
-import type { OidcAuthenticatorConfig, OidcProviderConfig } from '../../../config/schema/oidc.js';
-import { OIDC_DEFAULTS } from '../../../config/schema/oidc.js';
-import { resolveSecret } from '../../../config/secrets.js';
+import type { OidcAuthenticatorConfig, OidcProviderConfig } from '@portcullis/config/schema/oidc.js';
+import { OIDC_DEFAULTS } from '@portcullis/config/schema/oidc.js';
+import { resolveSecret } from '@portcullis/config/secrets.js';
 import { OidcConfigError } from './errors.js';
 
 /** How the gateway authenticates itself at a provider's token endpoint. */

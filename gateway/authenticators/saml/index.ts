@@ -1,7 +1,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SamlAuthenticatorConfig } from '../../../config/schema/saml.js';
-import { SAML_DEFAULTS } from '../../../config/schema/saml.js';
+import type { SamlAuthenticatorConfig } from '@portcullis/config/schema/saml.js';
+import { SAML_DEFAULTS } from '@portcullis/config/schema/saml.js';
 import { escapeHtml, page } from '../../pages/html.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginCompletion, RoutedAuthenticator } from '../types.js';
 import { BINDING_COOKIE, bindRequestToBrowser, checkBrowserBinding } from './browser-binding.js';

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import type { SamlAuthenticatorConfig, SamlIdentityProviderConfig } from '../../../config/schema/saml.js';
-import { SAML_DEFAULTS } from '../../../config/schema/saml.js';
-import { resolveSecret } from '../../../config/secrets.js';
+import type { SamlAuthenticatorConfig, SamlIdentityProviderConfig } from '@portcullis/config/schema/saml.js';
+import { SAML_DEFAULTS } from '@portcullis/config/schema/saml.js';
+import { resolveSecret } from '@portcullis/config/secrets.js';
 import { SamlConfigError } from './errors.js';
 import { parseIdpMetadata } from './idp-metadata.js';
 

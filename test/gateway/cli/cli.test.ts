@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { verifyPassword } from '../../../gateway/users/password-hash.js';
 import { readUsersFile } from '../../../gateway/users/users-file.js';
-import { MAIN, TSX_LOADER, runPortcullis } from './run-cli.js';
+import { MAIN, SOURCE_FLAGS, runPortcullis } from './run-cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -105,7 +105,7 @@ describe('portcullis (child process)', () => {
 
   it('start serves the configuration and stops cleanly on SIGTERM', async () => {
     await writeFile(join(dir, 'start.yaml'), stringify({ ...configWith('http://127.0.0.1:9/'), logLevel: 'warn' }));
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, 'start', '--config', 'start.yaml', '--host', '127.0.0.1', '--port', '0', '--data-dir', 'data'], {
+    const child = spawn(process.execPath, [...SOURCE_FLAGS, MAIN, 'start', '--config', 'start.yaml', '--host', '127.0.0.1', '--port', '0', '--data-dir', 'data'], {
       cwd: dir,
       env: { PATH: process.env.PATH },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,9 +2,14 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** `node --import tsx gateway/cli/main.ts`, with tsx found from the repository so any cwd works. */
+/**
+ * `node --conditions=portcullis-source --import tsx gateway/cli/main.ts`: the CLI from source,
+ * with tsx found from the repository so any cwd works.
+ */
 export const MAIN = fileURLToPath(new URL('../../../gateway/cli/main.ts', import.meta.url));
 export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** node flags that run the packages' TypeScript source in a child process */
+export const SOURCE_FLAGS = ['--conditions=portcullis-source', '--import', TSX_LOADER];
 
 export interface CliResult {
   code: number | null;
@@ -15,7 +20,7 @@ export interface CliResult {
 /** Run the CLI as a child process in `cwd`, feeding `input` on stdin; killed after `timeoutMs`. */
 export function runPortcullis(args: string[], options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, ...args], {
+    const child = spawn(process.execPath, [...SOURCE_FLAGS, MAIN, ...args], {
       cwd: options.cwd,
       // a clean environment: no PORTCULLIS_* of the developer's shell leaks in
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },

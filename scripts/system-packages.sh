@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The Debian packages the test suites need, installed once before any test file starts
+# (parallel test files must never run apt-get themselves). `.ci/run` and `npm test`
+# (its pretest step) call this. As root it installs what is missing; otherwise it lists it.
+set -euo pipefail
+
+# binary that proves the package is there, then the package(s) that bring it
+REQUIRED=(
+  "/usr/sbin/slapd slapd"
+  "/usr/bin/ldapadd ldap-utils"
+  "/usr/bin/redis-server redis-server"
+  "/usr/bin/redis-sentinel redis-sentinel"
+  "/usr/bin/chromium chromium"
+  "/usr/bin/openssl openssl"
+  "/usr/sbin/nginx nginx"
+)
+
+missing=()
+for entry in "${REQUIRED[@]}"; do
+  read -r binary package <<<"$entry"
+  [ -x "$binary" ] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "system packages missing for the tests: ${missing[*]} (install them: sudo apt-get install ${missing[*]})" >&2
+  exit 0
+fi
+echo "installing system packages for the tests: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+flock /tmp/apt.lock sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null"
+# packages that start a daemon on a standard port: the tests run their own on free ports
+for service in slapd nginx redis-server redis-sentinel; do
+  (service "$service" stop || true) >/dev/null 2>&1
+done
