@@ -7,6 +7,15 @@ import type { JWK, JWTPayload } from 'jose';
 import Provider, { interactionPolicy } from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 
+/** Sign out at the provider itself (its end_session page and confirm form), as a user at its portal would. */
+export async function signOutAtProvider(op: { get: (p: string, h?: Record<string, string>) => Promise<{ status: number; text: string; location: string | null }>; postForm: (p: string, f: Record<string, string>, h?: Record<string, string>) => Promise<{ status: number; location: string | null }> }) {
+  const page = await op.get('/session/end', { accept: 'text/html' });
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.text)?.[1];
+  const action = /action="([^"]+)"/.exec(page.text)?.[1];
+  if (!xsrf || !action) throw new Error(`no logout form at the provider (${page.status})`);
+  return op.postForm(new URL(action, 'http://x').pathname, { xsrf, logout: 'yes' }, { accept: 'text/html' });
+}
+
 /** A user the provider knows, with what it says about them. */
 export interface OpUser {
   password: string;
@@ -76,7 +85,7 @@ export class TestOp {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const provider = new Provider(issuer, configuration(clients, users, signingJwk));
-    provider.on('backchannel.error', (_ctx: unknown, err: Error) => op.backchannelErrors.push(err.message));
+    provider.on('backchannel.error', (_ctx: unknown, err: Error) => op.backchannelErrors.push(`${err.message}${err.cause ? `: ${(err.cause as Error).message}` : ''}`));
     const op = new TestOp(provider, server, issuer, users, signingJwk);
     provider.use(async (ctx, next) => {
       if (ctx.path === '/auth') op.authorizationRequests.push(Object.fromEntries(new URLSearchParams(ctx.querystring)));
@@ -202,8 +211,21 @@ function configuration(clients: OpClients, users: Record<string, OpUser>, signin
     conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      // the provider's own pages, without the default ones' web fonts (no traffic off this machine)
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.body = `<!doctype html><html><head><title>Test OP sign-out</title></head><body><h1>Sign out of the test OP?</h1>${form}<button id="op-logout" type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></body></html>`;
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.body = '<!doctype html><html><head><title>Signed out</title></head><body><h1>Signed out of the test OP</h1></body></html>';
+        },
+      },
       backchannelLogout: { enabled: true },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><html><head><title>Test OP error</title></head><body><h1>Test OP error</h1><pre id="op-error">${JSON.stringify(out).replace(/[<>&]/g, '')}</pre></body></html>`;
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
     // the test grants every scope and claim asked for: no consent page
@@ -218,6 +240,8 @@ function configuration(clients: OpClients, users: Record<string, OpUser>, signin
       await grant.save();
       return grant;
     },
+    // the provider refuses special-use addresses (SSRF protection); the test gateways are on loopback
+    fetch: (url, options) => globalThis.fetch(url, { ...(options as RequestInit), dispatcher: undefined } as RequestInit),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     async findAccount(_ctx, id) {
       if (!Object.hasOwn(users, id)) return undefined;
