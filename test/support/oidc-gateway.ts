@@ -120,7 +120,7 @@ export async function startOidcStack(options: { count?: number; redisUrl?: strin
 }
 
 /** A real gateway on a chosen port (the provider must know its callbacks before it starts). */
-export async function startGatewayOn(port: number, configure: (dir: string) => Promise<PortcullisConfigInput>): Promise<TestGateway> {
+export async function startGatewayOn(port: number, configure: (dir: string) => Promise<PortcullisConfigInput>, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-oidc-'));
   const config = portcullisConfigSchema.parse(await configure(dir));
   let captured = '';
@@ -132,7 +132,7 @@ export async function startGatewayOn(port: number, configure: (dir: string) => P
   });
   const logger = createLogger(process.env.PORTCULLIS_TEST_LOG ?? 'info', sink);
   try {
-    const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port, logger, env: { NODE_ENV: 'test' } });
+    const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port, logger, env: { NODE_ENV: 'test', ...env } });
     return {
       ...gateway,
       dir,
