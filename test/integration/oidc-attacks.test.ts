@@ -1,10 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CookieClient, loginAtProvider, loginThroughOp, startOidcStack, type OidcStack } from '../support/oidc-gateway.js';
-import { startTestGateway } from '../support/gateway.js';
-import { demoConfig } from '../support/gateway.js';
-import { oidcAuthenticator } from '../support/oidc-gateway.js';
+import { demoConfig, startTestGateway } from '../support/gateway.js';
+import { CookieClient, loginAtProvider, loginThroughOp, oidcAuthenticator, startOidcStack, type OidcStack } from '../support/oidc-gateway.js';
 
 const HTML = { accept: 'text/html' };
 
@@ -123,6 +121,14 @@ describe('OIDC attacks: each refused, and no session created', () => {
     } finally {
       stack.op.resign = original;
     }
+  });
+
+  it('a step-up answer without the strong acr it asked for (a downgraded login)', async () => {
+    stack.op.tamperIdToken = (claims) => ({ ...claims, acr: 'urn:portcullis:test:pwd', amr: ['pwd'] });
+    const { gw, op } = fresh();
+    const { callbackPath } = await loginAtProvider(gw, op, { user: 'bob', otp: '246810', stepUp: true, returnTo: '/vault/' });
+    const answer = await gw.get(callbackPath, HTML);
+    await expectRefusedWithoutSession(gw, answer, 401, logs(), 'OIDC_STEP_UP_NOT_MET');
   });
 
   it('the provider answers the authorization with an error (the user cancelled)', async () => {
