@@ -8,7 +8,7 @@ import type { ProviderClient } from './provider-client.js';
 import { describe, isUnreachable } from './provider-client.js';
 import type { ResolvedOidc } from './settings.js';
 import type { TokenBox } from './token-box.js';
-import { oidcDataOf, userFromClaims } from './user-mapping.js';
+import { claimAt, oidcDataOf, userFromClaims } from './user-mapping.js';
 
 export interface RefreshDeps {
   settings: ResolvedOidc;
@@ -69,7 +69,10 @@ export class SessionRefresher {
       const claims: Record<string, unknown> = { ...(tokens.claims() ?? {}) };
       if (claims.sub !== undefined && claims.sub !== data.sub) throw new Error('refreshed ID token names another subject');
       let merged: Record<string, unknown> = Object.keys(claims).length ? claims : { sub: data.sub };
-      if (pc.provider.config.userinfo || !tokens.id_token) {
+      // a refreshed ID token may be leaner than the login's (claims only in userinfo): then ask userinfo too
+      const cfg = pc.provider.config;
+      const lacking = claimAt(merged, cfg.loginClaim) === undefined || (cfg.groupsClaim !== undefined && claimAt(merged, cfg.groupsClaim) === undefined);
+      if (cfg.userinfo || !tokens.id_token || lacking) {
         const info = await client.fetchUserInfo(config, tokens.access_token, data.sub);
         merged = { ...info, ...claims };
       }
