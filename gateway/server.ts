@@ -134,6 +134,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       sharedStore: store,
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
+      storeShared: config.session.store !== 'memory',
     });
   } catch (err) {
     await store.close();
@@ -213,14 +214,17 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const refusal = {
     challenge: `Bearer realm="portcullis"`,
     loginUrl: (returnTo: string) => `/login?returnTo=${encodeURIComponent(returnTo)}`,
-    stepUpUrl: (name: string, returnTo: string) => context.authenticators.routed.find((a) => a.name === name)?.loginUrl(returnTo),
+    stepUpUrl: (name: string, returnTo: string) => {
+      const routed = context.authenticators.routed.find((a) => a.name === name);
+      return routed?.stepUpUrl?.(returnTo) ?? routed?.loginUrl(returnTo);
+    },
   };
   // operator-named filter modules are imported once, before any chain is built
   const filterModules = await loadFilterModules(filterRefsOf(config), options.configDir);
   for (const route of config.routes) {
     const view = routeViewOf(route);
     if (route.policy.stepUp && !context.authenticators.routed.some((a) => a.name === route.policy.stepUp)) {
-      throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml) is named '${route.policy.stepUp}'`);
+      throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml, oidc) is named '${route.policy.stepUp}'`);
     }
     const upstream = isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream;
     await registerRouteProxy(app, context, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { roleMappingSchema } from './common.js';
 import { ldapAuthenticatorSchema } from './ldap.js';
 import { samlAuthenticatorSchema } from './saml.js';
+import { oidcAuthenticatorSchema } from './oidc.js';
 import { headerAuthenticatorSchema, basicAuthenticatorSchema, mtlsAuthenticatorSchema } from './technical.js';
 
 export const fileAuthenticatorSchema = z.strictObject({
@@ -16,6 +17,7 @@ export const authenticatorSchema = z.discriminatedUnion('type', [
   fileAuthenticatorSchema,
   ldapAuthenticatorSchema,
   samlAuthenticatorSchema,
+  oidcAuthenticatorSchema,
   headerAuthenticatorSchema,
   basicAuthenticatorSchema,
   mtlsAuthenticatorSchema,

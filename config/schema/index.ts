@@ -74,7 +74,7 @@ export const loginThrottleSchema = z.strictObject({
   maxFailuresPerAddress: z.number().int().positive().default(DEFAULTS.loginThrottle.maxFailuresPerAddress),
   windowSeconds: durationSeconds.default(DEFAULTS.loginThrottle.windowSeconds),
   lockoutSeconds: durationSeconds.default(DEFAULTS.loginThrottle.lockoutSeconds),
-  /** requests per client address to the anonymous entry points (POST /login, /saml/*) per window */
+  /** requests per client address to the anonymous entry points (POST /login, /saml/*, /oidc/*) per window */
   maxEntryRequestsPerAddress: z.number().int().positive().default(DEFAULTS.loginThrottle.maxEntryRequestsPerAddress),
   entryWindowSeconds: durationSeconds.default(DEFAULTS.loginThrottle.entryWindowSeconds),
 });

@@ -2,6 +2,7 @@ import type { AuthenticatorConfig } from '@portcullis/config/schema/authenticato
 import type { Authenticator, AuthenticatorContext } from './types.js';
 import { createFileAuthenticator } from './file/file-authenticator.js';
 import { createSamlAuthenticator } from './saml/index.js';
+import { createOidcAuthenticator } from './oidc/index.js';
 import { createLdapAuthenticator } from './ldap/index.js';
 import { createHeaderAuthenticator } from './header/header-authenticator.js';
 import { createBasicAuthenticator } from './basic/basic-authenticator.js';
@@ -16,6 +17,7 @@ type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Pro
 export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type'], Factory>> = {
   file: createFileAuthenticator as Factory,
   saml: createSamlAuthenticator as Factory,
+  oidc: createOidcAuthenticator as Factory,
   header: createHeaderAuthenticator as Factory,
   basic: createBasicAuthenticator as Factory,
   mtls: createMtlsAuthenticator as Factory,

@@ -15,6 +15,11 @@ export interface AuthenticatedUser {
   authenticator: string;
   /** authenticator-specific data needed later (e.g. SAML NameID for single logout) */
   extra?: Record<string, unknown>;
+  /**
+   * Epoch ms after which the authenticator that vouched for the user re-reads the user's
+   * roles (OIDC refresh token); absent when there is nothing to refresh.
+   */
+  refreshAt?: number;
 }
 
 /** What a login attempt tells about the caller, for logs and throttling. */
@@ -45,10 +50,11 @@ export interface LoginCompletion {
   safeReturnTo(value: unknown): string;
   /**
    * End every session whose user has this `loginId` and was vouched for by the named
-   * authenticator (single logout started by a SAML IdP). Answers how many sessions ended.
+   * authenticator (single logout started by a SAML IdP), and, with `match`, only those whose
+   * user it accepts (OIDC back-channel logout names one provider session). Answers how many ended.
    * Optional so older gateways still type-check; SAML answers a failed LogoutResponse without it.
    */
-  endSessionsOf?(authenticator: string, loginId: string): Promise<number>;
+  endSessionsOf?(authenticator: string, loginId: string, match?: (user: AuthenticatedUser) => boolean): Promise<number>;
 }
 
 /**
@@ -73,6 +79,14 @@ export interface RoutedAuthenticator {
    * to (e.g. the IdP's single logout), or undefined for the normal logged-out page.
    */
   logoutRedirect?(user: AuthenticatedUser): Promise<string | undefined>;
+  /** where a route that needs `auth.strong` sends a weaker session (`policy.stepUp`); `loginUrl` without it */
+  stepUpUrl?(returnTo: string): string;
+  /**
+   * Re-read a session's user once its `refreshAt` has passed (OIDC: refresh token → new
+   * groups). Answers the updated user, null when the session must end (refresh refused), or
+   * undefined to leave the session as it is for now (another gateway is refreshing it).
+   */
+  refreshUser?(user: AuthenticatedUser, log: FastifyRequest['log']): Promise<AuthenticatedUser | null | undefined>;
   close?(): Promise<void>;
 }
 
@@ -111,4 +125,6 @@ export interface AuthenticatorContext {
   loginThrottle?: import('../login/throttle.js').ThrottleSettings;
   /** the gateway's decided client address (trusted proxies applied) */
   clientAddress?(request: FastifyRequest): string;
+  /** true when sessions live in a store several gateways share (Redis): secrets kept in them are encrypted */
+  storeShared?: boolean;
 }

@@ -7,7 +7,8 @@ import { GatewayError } from '../errors.js';
 export function isEntryPoint(method: string | string[], url: string): boolean {
   const methods = Array.isArray(method) ? method : [method];
   if (url === '/login') return methods.includes('POST');
-  return url.startsWith('/saml/') && url !== '/saml/metadata';
+  // back-channel logout is left out: a provider ending many sessions at once must not be turned away
+  return (url.startsWith('/saml/') && url !== '/saml/metadata') || (url.startsWith('/oidc/') && !url.endsWith('/backchannel-logout'));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../authenticators/types.js';
 import type { GatewayContext } from '../context.js';
+import { refreshedUserOf } from '../sessions/session-refresh.js';
 
 /** Who is calling: the user, and what their engine token may be cached under. */
 export interface Caller {
@@ -22,7 +23,10 @@ export async function identifyCaller(request: FastifyRequest, gw: GatewayContext
     return user ? { user, cacheKey: `${owner.name}\u0000${user.loginId}` } : undefined;
   }
   const session = await gw.sessions.load(request);
-  if (session) return { user: session.record.user, sid: session.sid, cacheKey: session.sid };
+  if (session) {
+    const user = await refreshedUserOf(session, gw, request);
+    return user ? { user, sid: session.sid, cacheKey: session.sid } : undefined;
+  }
   for (const authenticator of gw.authenticators.request) {
     const user = await authenticator.authenticate(request);
     if (user) return { user, cacheKey: `${authenticator.name}\u0000${user.loginId}` };

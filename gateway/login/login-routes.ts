@@ -25,7 +25,7 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
       request.log.info({ user: user.loginId, authenticator: user.authenticator, level: user.level }, 'login succeeded');
       await reply.redirect(safeReturnTo(returnTo), 303);
     },
-    endSessionsOf: async (authenticator, loginId) => gw.sessions.endSessionsOf(loginId, authenticator),
+    endSessionsOf: async (authenticator, loginId, match) => gw.sessions.endSessionsOf(loginId, authenticator, match),
   };
 
   const render = (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {

@@ -117,9 +117,10 @@ export class SessionManager {
   /**
    * End every session of a user (IdP-initiated single logout). With `authenticator`, only
    * the sessions that authenticator vouched for: an IdP ends its own logins, not a local
-   * account that happens to share the login id. Answers how many ended.
+   * account that happens to share the login id; with `match`, only the sessions whose user
+   * it accepts (one provider session). Answers how many ended.
    */
-  async endSessionsOf(loginId: string, authenticator?: string): Promise<number> {
+  async endSessionsOf(loginId: string, authenticator?: string, match?: (user: AuthenticatedUser) => boolean): Promise<number> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
     const kept: string[] = [];
@@ -127,7 +128,7 @@ export class SessionManager {
     for (const key of keys) {
       const record = await this.#store.get<SessionRecord>(key);
       if (!record) continue;
-      if (authenticator !== undefined && record.user.authenticator !== authenticator) {
+      if ((authenticator !== undefined && record.user.authenticator !== authenticator) || (match && !match(record.user))) {
         kept.push(key);
         continue;
       }
@@ -137,6 +138,18 @@ export class SessionManager {
     if (kept.length) await this.#store.set(indexKey, kept, this.#settings.absoluteTimeoutSeconds);
     else await this.#store.delete(indexKey);
     return ended;
+  }
+
+  /** Write a session's re-read user (OIDC refresh) back to the store; the timeouts are unchanged. */
+  async replaceUser(session: ActiveSession, user: AuthenticatedUser): Promise<void> {
+    session.record.user = user;
+    await this.#store.set(storeKeyOf(session.id), session.record, this.#ttlSeconds(session.record, this.#now()));
+  }
+
+  /** End one session found by `load` (its user can no longer be vouched for). */
+  async end(session: ActiveSession): Promise<void> {
+    await this.#store.delete(storeKeyOf(session.id));
+    this.#digests.delete(session.id);
   }
 
   async #index(loginId: string, key: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { SamlAuthenticatorConfig } from '@portcullis/config/schema/saml.js'
 import { SAML_DEFAULTS } from '@portcullis/config/schema/saml.js';
 import { escapeHtml, page } from '../../pages/html.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginCompletion, RoutedAuthenticator } from '../types.js';
-import { bindRequestToBrowser, checkBrowserBinding } from './browser-binding.js';
+import { BINDING_COOKIE, bindRequestToBrowser, checkBrowserBinding } from './browser-binding.js';
 import type { BrowserBinding } from './browser-binding.js';
 import { replyLoginFailed } from './failure.js';
 import { validateSamlResponse } from './response-validator.js';
@@ -45,6 +45,10 @@ export class SamlAuthenticator implements RoutedAuthenticator {
     const bind = settings.config.bindToBrowser;
     this.#binding = {
       enabled: bind === 'auto' ? https : bind,
+      cookieName: BINDING_COOKIE,
+      cookiePath: SAML_DEFAULTS.acsPath,
+      // the IdP posts cross-site: over https the cookie must be SameSite=None to come along
+      sameSiteNone: https,
       secure: https,
       store: ctx.sharedStore,
       keyPrefix: `saml:${settings.name}:browser:`,
