@@ -30,6 +30,8 @@ import { identityHeaderNames } from '@portcullis/filters/builtin/identity-header
 import { filterRefsOf, loadFilterModules } from '@portcullis/filters/configured-chain.js';
 import { richConditionCheck } from '@portcullis/filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
+import { routeDecider } from './http/route-decision.js';
+import { registerForwardAuth, type ForwardAuthRoute } from './forward-auth/verify-endpoint.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -217,21 +219,28 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   };
   // operator-named filter modules are imported once, before any chain is built
   const filterModules = await loadFilterModules(filterRefsOf(config), options.configDir);
+  const forwardAuthRoutes: ForwardAuthRoute[] = [];
   for (const route of config.routes) {
     const view = routeViewOf(route);
     if (route.policy.stepUp && !context.authenticators.routed.some((a) => a.name === route.policy.stepUp)) {
       throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml) is named '${route.policy.stepUp}'`);
     }
+    const chain = buildRouteChain(route, view, config.globalFilters, deps, filterModules);
+    if (config.forwardAuth.enabled) forwardAuthRoutes.push({ route, view, chain, decider: routeDecider(context, view, chain, richConditionCheck) });
+    if (route.upstream === undefined) continue; // forward authentication only
     const upstream = isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream;
     await registerRouteProxy(app, context, {
       route,
       view,
-      chain: buildRouteChain(route, view, config.globalFilters, deps, filterModules),
+      chain,
       conditionCheck: richConditionCheck,
       upstream,
       refusal,
       gatewayCookies: [config.session.cookieName, 'portcullis_csrf'],
     });
+  }
+  if (config.forwardAuth.enabled) {
+    await registerForwardAuth(app, context, { config: config.forwardAuth, serverTrustedProxies: config.server.trustedProxies, routes: forwardAuthRoutes, refusal });
   }
 
   app.addHook('onClose', async () => {
