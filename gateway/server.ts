@@ -192,6 +192,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
   registerPortalRoutes(app, context);
 
+  const publicProto = new URL(publicUrl).protocol.replace(':', '');
   const deps: BuiltinFilterDeps = {
     tokenHeader: config.tokens.header.toLowerCase(),
     tokenScheme: config.tokens.scheme,
@@ -200,7 +201,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       ...headerAuthenticatorHeaders(config.authenticators),
       ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
     ],
-    forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
+    forwardedProto: () => publicProto, // parsed once: this runs on every proxied request
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
     tokenFor(ctx) {

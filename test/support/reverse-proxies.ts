@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { freePort } from './slapd.js';
@@ -21,7 +21,7 @@ export { freePort };
 
 /** An example from docs/forward-auth/ with its placeholders filled; a placeholder left over is an error. */
 export async function renderExample(file: string, values: Record<string, string | number>): Promise<string> {
-  const text = await readFile(join(EXAMPLES_DIR, file), 'utf8');
+  const text = await readFile(isAbsolute(file) ? file : join(EXAMPLES_DIR, file), 'utf8');
   const filled = text.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => {
     if (!(name in values)) throw new Error(`${file}: no value for placeholder ${whole}`);
     return String(values[name]);
@@ -42,6 +42,8 @@ export interface ProxyPorts {
   cacheSeconds?: number;
   /** `taskset -c <cpus>` where the machine has taskset (the bench) */
   cpus?: string;
+  /** another configuration with the same placeholders (the bench's bare nginx); default the docs example */
+  template?: string;
 }
 
 export async function startNginx(ports: ProxyPorts): Promise<RunningProxy> {
@@ -50,7 +52,7 @@ export async function startNginx(ports: ProxyPorts): Promise<RunningProxy> {
   // nginx's workers drop to an unprivileged user when started as root: they must reach the cache folder
   await chmod(dir, 0o755);
   const port = await freePort();
-  const conf = await renderExample('nginx.conf', {
+  const conf = await renderExample(ports.template ?? 'nginx.conf', {
     RUNTIME_DIR: dir,
     LISTEN_PORT: port,
     GATEWAY_PORT: ports.gatewayPort,
