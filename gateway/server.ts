@@ -31,7 +31,7 @@ import { filterRefsOf, loadFilterModules } from '@portcullis/filters/configured-
 import { richConditionCheck } from '@portcullis/filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
 import { routeDecider } from './http/route-decision.js';
-import { registerForwardAuth, type ForwardAuthRoute } from './forward-auth/verify-endpoint.js';
+import { forwardAuthChain, registerForwardAuth, type ForwardAuthRoute } from './forward-auth/verify-endpoint.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -227,7 +227,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml) is named '${route.policy.stepUp}'`);
     }
     const chain = buildRouteChain(route, view, config.globalFilters, deps, filterModules);
-    if (config.forwardAuth.enabled) forwardAuthRoutes.push({ route, view, chain, decider: routeDecider(context, view, chain, richConditionCheck) });
+    if (config.forwardAuth.enabled) {
+      forwardAuthRoutes.push({ route, view, chain, decider: routeDecider(context, view, forwardAuthChain(chain), richConditionCheck) });
+    }
     if (route.upstream === undefined) continue; // forward authentication only
     const upstream = isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream;
     await registerRouteProxy(app, context, {

@@ -81,7 +81,8 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
     const caller = callerOf(asked);
     // only a decision that rests on the session cookie alone may be kept by a proxy keyed by that cookie
     const keep = config.cacheSeconds > 0 && cacheable.has(found.route.name) && (caller === undefined || caller.sid !== undefined) ? config.cacheSeconds : 0;
-    reply.headers({ ...answerHeaders(ctx.upstreamHeaders), ...cacheHeaders(keep) });
+    reply.headers(answerHeaders(ctx.upstreamHeaders));
+    reply.headers(cacheHeaders(keep));
     return reply.code(200).send();
   };
 
@@ -109,11 +110,22 @@ function refuse(request: FastifyRequest, reply: FastifyReply, reason: Reason, op
  * every other property (cookies, log, socket) of the sub-request itself.
  */
 function originalView(request: FastifyRequest, original: OriginalRequest): FastifyRequest {
+  const headers = request.headers;
+  // nginx and Caddy pass the original Host: then there is nothing to copy
+  const sameHost = headers.host !== undefined && headers.host.toLowerCase() === original.host;
   return Object.create(request, {
     method: { value: original.method },
     url: { value: original.path + original.query },
-    headers: { value: { ...request.headers, host: original.host } },
+    headers: { value: sameHost ? headers : { ...headers, host: original.host } },
   }) as FastifyRequest;
+}
+
+/** Filters whose work a proxy does itself in forward authentication: it strips and forwards, the gateway only answers. */
+const PROXY_SIDE_FILTERS = new Set(['strip-identity-headers', 'forwarded-headers']);
+
+/** The chain a forward-authentication decision runs: the route's, less what only shapes a request the gateway sends. */
+export function forwardAuthChain(chain: Chain): Chain {
+  return { ...chain, before: chain.before.filter((f) => !PROXY_SIDE_FILTERS.has(f.name)) };
 }
 
 function allFilters(chain: Chain): string[] {
