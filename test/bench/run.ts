@@ -11,7 +11,7 @@
  * then the policy engine against a naive scan. Each ratio is a `ratio NAME: X` line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,20 @@ function cpuFor(tier: (typeof TIERS)[number]): string | undefined {
 const children: ChildProcess[] = [];
 const proxies: RunningProxy[] = [];
 
+/** the pid of each server by its URL, for the CPU time it spends (taskset execs in place: same pid) */
+const pids = new Map<string, number>();
+
+/** CPU time (user + system) of a process so far, in microseconds, from /proc; undefined where there is none. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks: 100 per second on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 function startServer(tier: (typeof TIERS)[number], kind: string, ...args: string[]): Promise<string> {
   const script = fileURLToPath(new URL('./servers.ts', import.meta.url));
   const argv = [process.execPath, '--import', 'tsx', script, kind, ...args];
@@ -54,7 +68,10 @@ function startServer(tier: (typeof TIERS)[number], kind: string, ...args: string
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (line.startsWith('ready ')) resolve(line.slice(6).trim());
+      if (line.startsWith('ready ')) {
+        pids.set(line.slice(6).trim(), child.pid!);
+        resolve(line.slice(6).trim());
+      }
     });
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
@@ -62,6 +79,8 @@ function startServer(tier: (typeof TIERS)[number], kind: string, ...args: string
 
 interface Round {
   rps: number;
+  /** CPU microseconds the scenario's server spent per request, when it is one process of ours */
+  cpuPerRequest?: number;
   p50: number;
   p99: number;
   errors: number;
@@ -72,6 +91,8 @@ interface Scenario {
   name: string;
   url: string;
   headers?: Record<string, string>;
+  /** the process whose CPU time per request is reported */
+  pid?: number;
 }
 
 interface Measured {
@@ -94,7 +115,11 @@ async function measure(scenarios: Scenario[]): Promise<Measured[]> {
   const rounds = scenarios.map(() => [] as Round[]);
   for (let round = 0; round < SETTINGS.rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) {
-      const r = roundOf(await drive(scenario, SETTINGS.durationSeconds));
+      const cpuBefore = cpuMicros(scenario.pid);
+      const result = await drive(scenario, SETTINGS.durationSeconds);
+      const cpuAfter = cpuMicros(scenario.pid);
+      const r = roundOf(result);
+      if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0) r.cpuPerRequest = (cpuAfter - cpuBefore) / result.requests.total;
       rounds[i]!.push(r);
       if (process.env.BENCH_VERBOSE) console.log(`  round ${round + 1} ${scenario.name}: ${r.rps.toFixed(0)} req/s`);
     }
@@ -166,8 +191,8 @@ async function main() {
   );
   const proxyPath = await measure([
     { name: 'a upstream direct', url: `${upstream}/bench/x` },
-    { name: 'b bare @fastify/http-proxy', url: `${bare}/bench/x` },
-    { name: 'c gateway (authenticated path)', url: `${gateway}/bench/x`, headers: { cookie } },
+    { name: 'b bare @fastify/http-proxy', url: `${bare}/bench/x`, pid: pids.get(bare) },
+    { name: 'c gateway (authenticated path)', url: `${gateway}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
     { name: 'd gateway + engine (engine-client verifies)', url: `${gateway}/engine/x`, headers: { cookie } },
   ]);
   const [, b, c, d] = proxyPath as [Measured, Measured, Measured, Measured];
@@ -221,6 +246,13 @@ async function main() {
   console.log(`ratio gateway/bare-proxy: ${gw.median.toFixed(3)}`);
   console.log(`ratio gateway/bare-proxy-lowest-round: ${gw.lowest.toFixed(3)}`);
   console.log(`ratio gateway+engine/bare-proxy: ${ratios(d, b).median.toFixed(3)}`);
+  // CPU per request is steadier than throughput on a shared machine: other load slows a round, it does not add CPU time to it
+  const cpu = (m: Measured) => medianBy(m.rounds, (r) => r.cpuPerRequest ?? 0).cpuPerRequest;
+  const [cpuBare, cpuGateway] = [cpu(b), cpu(c)];
+  if (cpuBare && cpuGateway) {
+    console.log(`cpu per request: bare proxy ${cpuBare.toFixed(0)} µs, gateway ${cpuGateway.toFixed(0)} µs (median round)`);
+    console.log(`ratio bare-proxy-cpu/gateway-cpu-per-request: ${(cpuBare / cpuGateway).toFixed(3)}`);
+  }
   if (beside.length === 3) {
     const [e, f, g] = beside as [Measured, Measured, Measured];
     console.log(`ratio nginx+forward-auth/bare-nginx: ${ratios(f, e).median.toFixed(3)}`);
