@@ -16,7 +16,8 @@ export const DEMO_ENGINE_UPSTREAM = `http://${DEMO_ENGINE_HOST}/`;
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL(`${import.meta.url.includes('/dist/') ? '../' : './'}examples/demo.yaml`, import.meta.url));
 
 /** True when a route's upstream means "the demo engine". */
-export function isDemoEngineUpstream(upstream: string): boolean {
+export function isDemoEngineUpstream(upstream: string | undefined): boolean {
+  if (upstream === undefined) return false;
   try {
     return new URL(upstream).hostname === DEMO_ENGINE_HOST;
   } catch {

@@ -7,7 +7,7 @@ import type { ChainEntry, ResolvedChain } from './configured-chain.js';
  * from, why it is there, and when it runs. Used by `portcullis routes` and `check-config --explain`.
  */
 export function describeRouteChain(route: RouteConfig, resolved: ResolvedChain): string[] {
-  const lines = [`route ${route.name}  ${route.prefix} → ${route.upstream}${route.requireSession ? '' : '  (public: no session)'}`];
+  const lines = [`route ${route.name}  ${route.host ?? ''}${route.prefix} → ${route.upstream ?? 'forward authentication only'}${route.requireSession ? '' : '  (public: no session)'}`];
   const policy = describePolicy(route);
   if (policy) lines.push(`  policy: ${policy}`);
   if (resolved.entries.length === 0) lines.push('  (no filters)');

@@ -30,6 +30,8 @@ import { identityHeaderNames } from '@portcullis/filters/builtin/identity-header
 import { filterRefsOf, loadFilterModules } from '@portcullis/filters/configured-chain.js';
 import { richConditionCheck } from '@portcullis/filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
+import { routeDecider } from './http/route-decision.js';
+import { forwardAuthChain, registerForwardAuth, type ForwardAuthRoute } from './forward-auth/verify-endpoint.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -191,6 +193,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
   registerPortalRoutes(app, context);
 
+  const publicProto = new URL(publicUrl).protocol.replace(':', '');
   const deps: BuiltinFilterDeps = {
     tokenHeader: config.tokens.header.toLowerCase(),
     tokenScheme: config.tokens.scheme,
@@ -199,7 +202,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       ...headerAuthenticatorHeaders(config.authenticators),
       ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
     ],
-    forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
+    forwardedProto: () => publicProto, // parsed once: this runs on every proxied request
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
     tokenFor(ctx) {
@@ -221,21 +224,30 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   };
   // operator-named filter modules are imported once, before any chain is built
   const filterModules = await loadFilterModules(filterRefsOf(config), options.configDir);
+  const forwardAuthRoutes: ForwardAuthRoute[] = [];
   for (const route of config.routes) {
     const view = routeViewOf(route);
     if (route.policy.stepUp && !context.authenticators.routed.some((a) => a.name === route.policy.stepUp)) {
       throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml, oidc) is named '${route.policy.stepUp}'`);
     }
+    const chain = buildRouteChain(route, view, config.globalFilters, deps, filterModules);
+    if (config.forwardAuth.enabled) {
+      forwardAuthRoutes.push({ route, view, chain, decider: routeDecider(context, view, forwardAuthChain(chain), richConditionCheck) });
+    }
+    if (route.upstream === undefined) continue; // forward authentication only
     const upstream = isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream;
     await registerRouteProxy(app, context, {
       route,
       view,
-      chain: buildRouteChain(route, view, config.globalFilters, deps, filterModules),
+      chain,
       conditionCheck: richConditionCheck,
       upstream,
       refusal,
       gatewayCookies: [config.session.cookieName, 'portcullis_csrf'],
     });
+  }
+  if (config.forwardAuth.enabled) {
+    await registerForwardAuth(app, context, { config: config.forwardAuth, serverTrustedProxies: config.server.trustedProxies, routes: forwardAuthRoutes, refusal });
   }
 
   app.addHook('onClose', async () => {

@@ -14,6 +14,7 @@ REQUIRED=(
   "/usr/bin/chromium chromium"
   "/usr/bin/openssl openssl"
   "/usr/sbin/nginx nginx"
+  "/usr/bin/caddy caddy"
 )
 
 missing=()
@@ -31,6 +32,6 @@ echo "installing system packages for the tests: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 flock /tmp/apt.lock sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null"
 # packages that start a daemon on a standard port: the tests run their own on free ports
-for service in slapd nginx redis-server redis-sentinel; do
+for service in slapd nginx caddy redis-server redis-sentinel; do
   (service "$service" stop || true) >/dev/null 2>&1
 done

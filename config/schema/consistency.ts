@@ -10,7 +10,8 @@ interface CheckedConfig {
   session: { idleTimeoutSeconds: number; absoluteTimeoutSeconds: number };
   tokens: { lifetimeSeconds: number; renewBeforeSeconds: number };
   authenticators: Array<{ name: string }>;
-  routes: Array<{ name: string; prefix: string; upstream: string }>;
+  routes: Array<{ name: string; prefix: string; upstream?: string; host?: string }>;
+  forwardAuth: { enabled: boolean; trustedProxies: string[]; cacheSeconds: number };
 }
 
 type Ctx = z.core.$RefinementCtx<CheckedConfig>;
@@ -50,11 +51,37 @@ export function checkConsistency(config: CheckedConfig, ctx: Ctx): void {
   }
   unique(ctx, config.authenticators, 'authenticators', 'name', (a) => a.name, 'authenticator name');
   unique(ctx, config.routes, 'routes', 'name', (r) => r.name, 'route name');
-  unique(ctx, config.routes, 'routes', 'prefix', (r) => r.prefix, 'route prefix');
+  unique(ctx, config.routes, 'routes', 'prefix', (r) => (r.host ? `${r.prefix} on host ${r.host}` : r.prefix), 'route prefix');
+  checkForwardAuth(config, ctx);
   config.routes.forEach((route, i) => {
+    if (route.upstream === undefined) return;
     const url = new URL(route.upstream);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'upstream'], message: 'must be an http:// or https:// URL', input: route.upstream });
+    }
+  });
+}
+
+function checkForwardAuth(config: CheckedConfig, ctx: Ctx): void {
+  const fa = config.forwardAuth;
+  if (fa.enabled && fa.trustedProxies.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['forwardAuth', 'trustedProxies'], message: 'name the proxies allowed to ask the verify endpoint', input: fa.trustedProxies });
+  }
+  // a cached answer carries the token: it must not outlive the token's renewal window
+  if (fa.cacheSeconds >= config.tokens.renewBeforeSeconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['forwardAuth', 'cacheSeconds'],
+      message: `must be less than tokens.renewBeforeSeconds (${config.tokens.renewBeforeSeconds}), so a cached answer never carries an expired token`,
+      input: fa.cacheSeconds,
+    });
+  }
+  config.routes.forEach((route, i) => {
+    if (route.upstream === undefined && !fa.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'upstream'], message: 'is required unless forwardAuth.enabled is true (a route without upstream serves forward authentication only)', input: undefined });
+    }
+    if (route.host !== undefined && route.upstream !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'host'], message: 'matches forward-authentication requests only: remove upstream, or match by prefix', input: route.host });
     }
   });
 }

@@ -5,6 +5,7 @@ import { secretRef, durationSeconds, urlString } from './common.js';
 import { DEFAULTS } from '../defaults.js';
 import { checkConsistency } from './consistency.js';
 import { addressOrRange } from './technical.js';
+import { forwardAuthSchema } from './forward-auth.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -114,6 +115,7 @@ export const portcullisConfigSchema = z.strictObject({
   /** filters added to every route, before the route's own */
   globalFilters: z.array(filterRefSchema).default([]),
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
+  forwardAuth: forwardAuthSchema.default(() => forwardAuthSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 

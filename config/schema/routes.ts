@@ -38,8 +38,15 @@ export type FilterRefConfig = z.infer<typeof filterRefSchema>;
 export const routeSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
   /** path prefix the route owns, e.g. `/app/`; the prefix is kept when forwarding */
-  prefix: z.string().regex(/^\/([^?#]*\/)?$/, 'must start and end with "/"'),
-  upstream: urlString,
+  prefix: z.string().regex(/^\/([^?#]*\/)?$/, 'must start and end with "/"').default('/'),
+  /** the engine behind the route; without it the route serves forward authentication only */
+  upstream: urlString.optional(),
+  /** forward authentication only: the route owns this host (`app.example.com`, or with `:port`), any case */
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name, optionally with :port')
+    .transform((h) => h.toLowerCase())
+    .optional(),
   /** `aud` of the token minted for this route; defaults to the route name */
   audience: z.string().min(1).optional(),
   /** false: a public route, no session needed and no token attached */

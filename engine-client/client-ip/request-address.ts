@@ -7,7 +7,17 @@ export interface RequestLike {
   raw?: object;
 }
 
-const decided = new WeakMap<object, WeakMap<ClientAddressResolver, ClientAddressDecision>>();
+/**
+ * A request's decisions. Nearly every request is decided by one resolver, so the first is
+ * kept inline and a map is made only for a second one: no collection allocated per request.
+ */
+interface Decided {
+  resolver: ClientAddressResolver;
+  decision: ClientAddressDecision;
+  others?: Map<ClientAddressResolver, ClientAddressDecision>;
+}
+
+const decided = new WeakMap<object, Decided>();
 
 /**
  * The client address of a request, decided once per request and resolver: the allow list,
@@ -15,15 +25,17 @@ const decided = new WeakMap<object, WeakMap<ClientAddressResolver, ClientAddress
  */
 export function clientAddressOf(request: RequestLike, resolve: ClientAddressResolver): ClientAddressDecision {
   const key = request.raw ?? request;
-  let byResolver = decided.get(key);
-  if (!byResolver) {
-    byResolver = new WeakMap();
-    decided.set(key, byResolver);
+  const entry = decided.get(key);
+  if (entry === undefined) {
+    const decision = resolve(request.socket?.remoteAddress ?? undefined, request.headers);
+    decided.set(key, { resolver: resolve, decision });
+    return decision;
   }
-  let decision = byResolver.get(resolve);
+  if (entry.resolver === resolve) return entry.decision;
+  let decision = entry.others?.get(resolve);
   if (!decision) {
     decision = resolve(request.socket?.remoteAddress ?? undefined, request.headers);
-    byResolver.set(resolve, decision);
+    (entry.others ??= new Map()).set(resolve, decision);
   }
   return decision;
 }

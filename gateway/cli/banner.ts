@@ -23,7 +23,7 @@ export function formatBanner(gateway: BannerGateway, config: PortcullisConfig, i
   const base = gateway.context?.publicUrl ?? gateway.url;
   const lines = ['', `Portcullis gateway listening on ${gateway.url}`, `  configuration  ${info.file}${info.isDemo ? ' (embedded demo)' : ''}`];
   for (const route of config.routes) {
-    const target = isDemoEngineUpstream(route.upstream) ? `demo engine${gateway.demoEngine?.url ? ` (${gateway.demoEngine.url})` : ''}` : route.upstream;
+    const target = isDemoEngineUpstream(route.upstream) ? `demo engine${gateway.demoEngine?.url ? ` (${gateway.demoEngine.url})` : ''}` : (route.upstream ?? `forward authentication only${route.host ? ` (host ${route.host})` : ''}`);
     const who = route.policy.allowRoles.length ? `roles: ${route.policy.allowRoles.join(', ')}` : route.requireSession ? 'any logged-in user' : 'public';
     lines.push(`  route ${route.name.padEnd(8)} ${base}${route.prefix} → ${target} [${who}]`);
   }

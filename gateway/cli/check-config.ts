@@ -43,7 +43,7 @@ function summary(loaded: LoadedConfig, userCounts: Map<number, number>): string[
     const users = userCounts.has(i) ? `, ${userCounts.get(i)} user(s)` : '';
     lines.push(`  authenticator   ${a.name} (${a.type}${users})`);
   });
-  for (const r of config.routes) lines.push(`  route           ${r.name} ${r.prefix} → ${r.upstream}`);
+  for (const r of config.routes) lines.push(`  route           ${r.name} ${r.prefix} → ${r.upstream ?? 'forward authentication only'}`);
   if (config.routes.length === 0) lines.push('  routes          none');
   return lines;
 }

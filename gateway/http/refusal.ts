@@ -10,6 +10,13 @@ export interface RefusalOptions {
   loginUrl(returnTo: string): string;
   /** the login URL of a stronger (routed) authenticator, for `level-insufficient` with a `stepUp` */
   stepUpUrl?(authenticator: string, returnTo: string): string | undefined;
+  /**
+   * how a browser is sent to log in: a 302 (the default), or a 401 with the `Location`
+   * header (nginx `auth_request` passes on only 2xx, 401 and 403; its `error_page 401` reads it)
+   */
+  browserLogin?: 'redirect' | 'status';
+  /** the URL the refused request asked for, when it is not `request.url` (forward authentication) */
+  returnTo?: string;
 }
 
 const STATUS: Record<string, number> = {
@@ -30,8 +37,16 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
   const statusCode = STATUS[reason.code] ?? 403;
   request.log.info({ refusal: reason.code, detail: reason.detail, url: request.url }, `request refused: ${reason.message}`);
 
+  const returnTo = options.returnTo ?? request.url;
   if (statusCode === 401) {
-    if (prefersHtml(request)) return reply.redirect(options.loginUrl(request.url), 302);
+    if (prefersHtml(request)) {
+      if (options.browserLogin !== 'status') return reply.redirect(options.loginUrl(returnTo), 302);
+      return reply
+        .code(401)
+        .header('location', options.loginUrl(returnTo))
+        .type('text/html; charset=utf-8')
+        .send(messagePage('Please log in', 'You need to log in to open this page.', { href: options.loginUrl(returnTo), text: 'Log in' }));
+    }
     return reply
       .code(401)
       .header('www-authenticate', options.challenge)
@@ -41,7 +56,8 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   const stepUp = reason.code === 'level-insufficient' ? reason.detail?.stepUp : undefined;
   if (typeof stepUp === 'string' && options.stepUpUrl && prefersHtml(request)) {
-    const url = options.stepUpUrl(stepUp, request.url);
+    const url = options.stepUpUrl(stepUp, returnTo);
+    if (url && options.browserLogin === 'status') return reply.code(401).header('location', url).send({ statusCode: 401, code: 'GW_STEP_UP', error: 'Unauthorized', message: reason.message });
     if (url) return reply.redirect(url, 302);
   }
   if (prefersHtml(request)) {

@@ -3,18 +3,13 @@ import httpProxy from '@fastify/http-proxy';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteConfig } from '@portcullis/config/schema/routes.js';
 import { runPhase, runPhaseSync, type Chain } from '@portcullis/filters/chain.js';
-import type { FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
+import type { FilterContext, RouteView } from '@portcullis/filters/types.js';
 import type { GatewayContext } from '../context.js';
-import { identifyCaller, type Caller } from '../http/identify.js';
+import { routeDecider, type MutableFilterContext } from '../http/route-decision.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 
-/** require-session's priority: the point in the access phase where the caller is identified */
-const IDENTIFY_PRIORITY = 100;
-
 const kContext = Symbol('portcullis.filterContext');
-const kCaller = Symbol('portcullis.caller');
-
-type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext; [kCaller]?: Caller };
+type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext };
 
 export interface RouteProxyOptions {
   route: RouteConfig;
@@ -29,10 +24,7 @@ export interface RouteProxyOptions {
   conditionCheck?: Parameters<typeof runPhase>[2];
 }
 
-/** The caller of a proxied request, for filters that need more than the subject (token minting). */
-export function callerOf(request: FastifyRequest): Caller | undefined {
-  return (request as ProxiedRequest)[kCaller];
-}
+export { callerOf } from '../http/route-decision.js';
 
 /**
  * Mount one route: the access and before phases run in the proxy's preHandler, the
@@ -43,16 +35,10 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
   const { view, chain, refusal } = options;
   const gatewayCookies = new Set(options.gatewayCookies);
 
-  // Access filters ranked before require-session (priority < 100, e.g. the IP allow list)
-  // run before the caller is identified: a refused address never gets its Basic
-  // credentials checked or its failures counted. They see no subject.
-  const beforeIdentify = chain.access.filter((f) => f.priority < IDENTIFY_PRIORITY);
-  const afterIdentify = chain.access.filter((f) => f.priority >= IDENTIFY_PRIORITY);
-  const needsCaller = view.requireSession || chain.access.length > 0;
-  const check = options.conditionCheck;
+  const decider = routeDecider(gw, view, chain, options.conditionCheck);
 
   const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const ctx: { -readonly [K in keyof FilterContext]: FilterContext[K] } = {
+    const ctx: MutableFilterContext = {
       request,
       route: view,
       subject: undefined,
@@ -62,19 +48,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
       state: new Map(),
     };
     (request as ProxiedRequest)[kContext] = ctx;
-    let refused = runPhase(beforeIdentify, ctx, check);
-    if (refused instanceof Promise) refused = await refused;
-    if (refused) return sendRefusal(request, reply, refused, refusal);
-
-    const caller = needsCaller ? await identifyCaller(request, gw) : undefined;
-    (request as ProxiedRequest)[kCaller] = caller;
-    ctx.subject = caller ? subjectOf(caller) : undefined;
-    refused = runPhase(afterIdentify, ctx, check);
-    if (refused instanceof Promise) refused = await refused;
-    if (!refused) {
-      refused = runPhase(chain.before, ctx, check);
-      if (refused instanceof Promise) refused = await refused;
-    }
+    const refused = await decider.decide(request, ctx);
     if (refused) return sendRefusal(request, reply, refused, refusal);
   };
 
@@ -137,19 +111,6 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
         }
       : {}),
   } as never);
-}
-
-function subjectOf(caller: Caller): FilterSubject {
-  const { user } = caller;
-  return {
-    loginId: user.loginId,
-    roles: user.roles,
-    groups: user.groups,
-    level: user.level,
-    attributes: user.attributes,
-    amr: user.amr,
-    authenticator: user.authenticator,
-  };
 }
 
 /** Drop the gateway's own cookies (session, CSRF) from a Cookie header: engines never see them. */

@@ -1,47 +1,86 @@
 /**
- * `npm run bench`: the cost of the gateway, measured side by side in one run on loopback
- * with the same load settings for every scenario:
- *   a) the upstream hit directly
- *   b) the upstream behind a bare @fastify/http-proxy
- *   c) the upstream behind the gateway on the authenticated path
- *      (cookie → session → cached token → filters → proxy)
- *   d) the demo engine behind the gateway, verifying every token with engine-client
- * and, when present, the policy engine against a naive scan.
+ * `npm run bench`: the cost of the gateway, measured side by side in one run on loopback with
+ * the same load settings for every scenario, rounds alternating so drift hits all alike:
+ *   proxy path   a) the upstream hit directly; b) behind a bare @fastify/http-proxy;
+ *                c) behind the gateway on the authenticated path (cookie → session → cached
+ *                token → filters → proxy); d) an engine verifying every token with
+ *                engine-client, behind the gateway
+ *   beside nginx e) bare nginx; f) nginx asking the gateway (docs/forward-auth/nginx.conf);
+ *                g) the same with nginx keeping decisions for 5 s
+ *   latency      b and c at half of b's maximum rate: the p99 the gateway adds
+ * then the policy engine against a naive scan. Each ratio is a `ratio NAME: X` line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
+import { freePort, NGINX, startNginx, type RunningProxy } from '../support/reverse-proxies.js';
 
 const SETTINGS = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
   /** each scenario runs this long per round */
   durationSeconds: Number(process.env.BENCH_SECONDS ?? 4),
   /** rounds alternate the scenarios, so drift on a shared machine hits all of them alike */
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
   /** every server is driven this long first, so the JIT has compiled its hot path */
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 5),
 };
 
-const children: ChildProcess[] = [];
+/**
+ * Cores: the load generator (this process) on core 0, the servers on the others, by tier
+ * (upstream, proxy, gateway), so no server shares a core with the load. With one core, no pinning.
+ */
+const CORES = availableParallelism();
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+const TIERS = ['upstream', 'proxy', 'gateway'] as const;
+function cpuFor(tier: (typeof TIERS)[number]): string | undefined {
+  if (!TASKSET || CORES < 2) return undefined;
+  return String(1 + (TIERS.indexOf(tier) % (CORES - 1)));
+}
 
-function startServer(kind: string, upstream?: string): Promise<string> {
+const children: ChildProcess[] = [];
+const proxies: RunningProxy[] = [];
+
+/** the pid of each server by its URL, for the CPU time it spends (taskset execs in place: same pid) */
+const pids = new Map<string, number>();
+
+/** CPU time (user + system) of a process so far, in microseconds, from /proc; undefined where there is none. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks: 100 per second on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+function startServer(tier: (typeof TIERS)[number], kind: string, ...args: string[]): Promise<string> {
   const script = fileURLToPath(new URL('./servers.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, kind, ...(upstream ? [upstream] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const argv = [process.execPath, '--import', 'tsx', script, kind, ...args];
+  const cpu = cpuFor(tier);
+  const [command, ...rest] = cpu ? [TASKSET!, '-c', cpu, ...argv] : argv;
+  const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (line.startsWith('ready ')) resolve(line.slice(6).trim());
+      if (line.startsWith('ready ')) {
+        pids.set(line.slice(6).trim(), child.pid!);
+        resolve(line.slice(6).trim());
+      }
     });
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
 }
 
-interface Result {
-  name: string;
+interface Round {
   rps: number;
+  /** CPU microseconds the scenario's server spent per request, when it is one process of ours */
+  cpuPerRequest?: number;
   p50: number;
   p99: number;
   errors: number;
@@ -52,60 +91,145 @@ interface Scenario {
   name: string;
   url: string;
   headers?: Record<string, string>;
+  /** the process whose CPU time per request is reported */
+  pid?: number;
 }
 
-function drive(scenario: Scenario, duration: number) {
-  return autocannon({ url: scenario.url, connections: SETTINGS.connections, duration, headers: scenario.headers ?? {} });
+interface Measured {
+  scenario: Scenario;
+  rounds: Round[];
+  median: Round;
 }
 
-/** Warm every scenario up, then run them in alternating rounds; report each one's median round. */
-async function measure(scenarios: Scenario[]): Promise<Result[]> {
+function drive(scenario: Scenario, duration: number, overallRate?: number) {
+  return autocannon({ url: scenario.url, connections: SETTINGS.connections, duration, headers: scenario.headers ?? {}, ...(overallRate ? { overallRate } : {}) });
+}
+
+function roundOf(r: autocannon.Result): Round {
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+/** Warm every scenario up, then run them in alternating rounds; keep every round. */
+async function measure(scenarios: Scenario[]): Promise<Measured[]> {
   for (const scenario of scenarios) await drive(scenario, SETTINGS.warmupSeconds);
-  const runs = new Map<string, Result[]>(scenarios.map((s) => [s.name, []]));
+  const rounds = scenarios.map(() => [] as Round[]);
   for (let round = 0; round < SETTINGS.rounds; round++) {
-    for (const scenario of scenarios) {
-      const r = await drive(scenario, SETTINGS.durationSeconds);
-      runs.get(scenario.name)!.push({ name: scenario.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx });
-      if (process.env.BENCH_VERBOSE) console.log(`  round ${round + 1} ${scenario.name}: ${r.requests.average.toFixed(0)} req/s`);
+    for (const [i, scenario] of scenarios.entries()) {
+      const cpuBefore = cpuMicros(scenario.pid);
+      const result = await drive(scenario, SETTINGS.durationSeconds);
+      const cpuAfter = cpuMicros(scenario.pid);
+      const r = roundOf(result);
+      if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0) r.cpuPerRequest = (cpuAfter - cpuBefore) / result.requests.total;
+      rounds[i]!.push(r);
+      if (process.env.BENCH_VERBOSE) console.log(`  round ${round + 1} ${scenario.name}: ${r.rps.toFixed(0)} req/s`);
     }
   }
-  return scenarios.map((scenario) => {
-    const sorted = [...runs.get(scenario.name)!].sort((x, y) => x.rps - y.rps);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    return { ...median, errors: sorted.reduce((n, r) => n + r.errors, 0), non2xx: sorted.reduce((n, r) => n + r.non2xx, 0) };
-  });
+  return scenarios.map((scenario, i) => ({ scenario, rounds: rounds[i]!, median: medianBy(rounds[i]!, (r) => r.rps) }));
+}
+
+function medianBy<T>(items: T[], key: (item: T) => number): T {
+  return [...items].sort((x, y) => key(x) - key(y))[Math.floor(items.length / 2)]!;
+}
+
+/** Per-round ratios of two scenarios measured in the same rounds: their median and lowest. */
+function ratios(top: Measured, bottom: Measured): { median: number; lowest: number } {
+  const each = top.rounds.map((r, i) => r.rps / bottom.rounds[i]!.rps);
+  return { median: medianBy(each, (x) => x), lowest: Math.min(...each) };
+}
+
+async function login(base: string): Promise<string> {
+  const client = new CookieClient(base);
+  const answer = await loginWithForm(client, 'bob', 'builder');
+  if (answer.status !== 303) throw new Error(`bench login at ${base} failed with ${answer.status}`);
+  return `portcullis_sid=${client.jar.get('portcullis_sid')}`;
+}
+
+async function expectOk(url: string, headers: Record<string, string>): Promise<void> {
+  const r = await fetch(url, { headers });
+  if (r.status !== 200) throw new Error(`${url} answered ${r.status} before the run`);
+}
+
+/** nginx is needed for e–g: installed by scripts/system-packages.sh (as root) when missing; never by the bench itself otherwise. */
+function nginxAvailable(): boolean {
+  if (existsSync(NGINX)) return true;
+  try {
+    execFileSync('bash', [fileURLToPath(new URL('../../scripts/system-packages.sh', import.meta.url))], { stdio: 'inherit' });
+  } catch {
+    /* reported below */
+  }
+  if (existsSync(NGINX)) return true;
+  console.log(`nginx is missing (${NGINX}): scenarios e–g skipped; install Debian's nginx`);
+  return false;
+}
+
+function table(results: Measured[]): void {
+  console.log('scenario'.padEnd(48) + 'req/s'.padStart(10) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'errors'.padStart(8) + 'non-2xx'.padStart(9));
+  for (const { scenario, rounds, median } of results) {
+    const errors = rounds.reduce((n, r) => n + r.errors, 0);
+    const non2xx = rounds.reduce((n, r) => n + r.non2xx, 0);
+    console.log(scenario.name.padEnd(48) + median.rps.toFixed(0).padStart(10) + String(median.p50).padStart(9) + String(median.p99).padStart(9) + String(errors).padStart(8) + String(non2xx).padStart(9));
+  }
+  if (results.some((r) => r.rounds.some((x) => x.non2xx || x.errors))) console.log('warning: some requests failed or were not answered 2xx; the ratios below are not meaningful');
 }
 
 async function main() {
-  const upstream = await startServer('upstream');
-  const [bare, gateway] = await Promise.all([startServer('bare-proxy', upstream), startServer('gateway', upstream)]);
-  const client = new CookieClient(gateway);
-  const login = await loginWithForm(client, 'bob', 'builder');
-  if (login.status !== 303) throw new Error(`bench login failed with ${login.status}`);
-  const cookie = `portcullis_sid=${client.jar.get('portcullis_sid')}`;
-  // one request each so the gateway's token cache is warm for both audiences
-  for (const path of ['/bench/x', '/app/whoami']) {
-    const r = await client.get(path);
-    if (r.status !== 200) throw new Error(`${path} answered ${r.status} before the run`);
-  }
+  if (TASKSET && CORES >= 2) execFileSync(TASKSET, ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
+  const upstream = await startServer('upstream', 'upstream');
+  const enginePort = String(await freePort());
+  const [bare, gateway, cachingGateway] = await Promise.all([
+    startServer('proxy', 'bare-proxy', upstream),
+    startServer('gateway', 'gateway', upstream, enginePort, '0'),
+    startServer('gateway', 'gateway', upstream, String(await freePort()), '5'),
+  ]);
+  await startServer('gateway', 'engine', gateway, enginePort);
+  const [cookie, cachingCookie] = await Promise.all([login(gateway), login(cachingGateway)]);
+  for (const path of ['/bench/x', '/engine/x']) await expectOk(`${gateway}${path}`, { cookie });
 
   console.log(
-    `load: ${SETTINGS.connections} connections on loopback; ${SETTINGS.warmupSeconds}s warm-up each, then ${SETTINGS.rounds} alternating rounds of ${SETTINGS.durationSeconds}s; median round shown`,
+    `load: ${SETTINGS.connections} connections on loopback; ${SETTINGS.warmupSeconds}s warm-up each, then ${SETTINGS.rounds} alternating rounds of ${SETTINGS.durationSeconds}s; median round shown; ` +
+      (cpuFor('upstream') ? `load generator on core 0, upstream on ${cpuFor('upstream')}, proxies on ${cpuFor('proxy')}, gateways and engine on ${cpuFor('gateway')}` : 'no core pinning (taskset missing or one core)'),
   );
-  const results = await measure([
+  const proxyPath = await measure([
     { name: 'a upstream direct', url: `${upstream}/bench/x` },
-    { name: 'b bare @fastify/http-proxy', url: `${bare}/bench/x` },
-    { name: 'c gateway (authenticated path)', url: `${gateway}/bench/x`, headers: { cookie } },
+    { name: 'b bare @fastify/http-proxy', url: `${bare}/bench/x`, pid: pids.get(bare) },
+    { name: 'c gateway (authenticated path)', url: `${gateway}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
+    { name: 'd gateway + engine (engine-client verifies)', url: `${gateway}/engine/x`, headers: { cookie } },
   ]);
-  // d runs in the gateway's own process (the demo engine lives there): measured after c so
-  // the two paths do not share one JIT warm-up and disturb each other's measurement.
-  results.push(...(await measure([{ name: 'd gateway + demo engine (verifies token)', url: `${gateway}/app/whoami`, headers: { cookie } }])));
-  console.log('scenario'.padEnd(44) + 'req/s'.padStart(10) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + 'errors'.padStart(8) + 'non-2xx'.padStart(9));
-  for (const r of results) {
-    console.log(r.name.padEnd(44) + r.rps.toFixed(0).padStart(10) + String(r.p50).padStart(9) + String(r.p99).padStart(9) + String(r.errors).padStart(8) + String(r.non2xx).padStart(9));
+  const [, b, c, d] = proxyPath as [Measured, Measured, Measured, Measured];
+
+  let beside: Measured[] = [];
+  if (nginxAvailable()) {
+    const port = (url: string) => Number(new URL(url).port);
+    const upstreamPort = port(upstream);
+    const template = fileURLToPath(new URL('./nginx-bare.conf', import.meta.url));
+    const started = await Promise.all([
+      startNginx({ template, gatewayPort: 0, upstreamPort, cpus: cpuFor('proxy') }),
+      startNginx({ gatewayPort: port(gateway), upstreamPort, cacheSeconds: 0, cpus: cpuFor('proxy') }),
+      startNginx({ gatewayPort: port(cachingGateway), upstreamPort, cacheSeconds: 5, cpus: cpuFor('proxy') }),
+    ]);
+    proxies.push(...started);
+    const [bareNginx, nginxFa, nginxFaCached] = started;
+    await expectOk(`${nginxFa.url}/bench/x`, { cookie });
+    await expectOk(`${nginxFaCached.url}/bench/x`, { cookie: cachingCookie });
+    beside = await measure([
+      { name: 'e bare nginx', url: `${bareNginx.url}/bench/x` },
+      { name: 'f nginx + forward authentication', url: `${nginxFa.url}/bench/x`, headers: { cookie } },
+      { name: 'g nginx + forward authentication, 5 s cache', url: `${nginxFaCached.url}/bench/x`, headers: { cookie: cachingCookie } },
+    ]);
   }
-  const [, b, c, d] = results as [Result, Result, Result, Result];
-  if (c.non2xx || d.non2xx) console.log('warning: some requests were not answered 2xx; the ratios below are not meaningful');
+
+  // Latency at a rate both can carry: half of the bare proxy's maximum, the same for both.
+  const rate = Math.max(1, Math.floor(b.median.rps / 2));
+  const atRate: Round[][] = [[], []];
+  for (let round = 0; round < 3; round++) {
+    atRate[0]!.push(roundOf(await drive(b.scenario, SETTINGS.durationSeconds, rate)));
+    atRate[1]!.push(roundOf(await drive(c.scenario, SETTINGS.durationSeconds, rate)));
+  }
+  const p99Bare = medianBy(atRate[0]!, (r) => r.p99).p99;
+  const p99Gateway = medianBy(atRate[1]!, (r) => r.p99).p99;
+
+  table([...proxyPath, ...beside]);
+  console.log(`at ${rate} req/s (half of b): p99 bare proxy ${p99Bare} ms, gateway ${p99Gateway} ms (median of 3 rounds)`);
 
   try {
     const policyModule = './policy.js';
@@ -121,8 +245,23 @@ async function main() {
   const { runRedisSessionsBench } = await import('./redis-sessions.js');
   for (const line of (await runRedisSessionsBench()).lines) console.log(line);
 
-  console.log(`ratio gateway/bare-proxy: ${(c.rps / b.rps).toFixed(3)}`);
-  console.log(`ratio gateway+engine/bare-proxy: ${(d.rps / b.rps).toFixed(3)}`);
+  const gw = ratios(c, b);
+  console.log(`ratio gateway/bare-proxy: ${gw.median.toFixed(3)}`);
+  console.log(`ratio gateway/bare-proxy-lowest-round: ${gw.lowest.toFixed(3)}`);
+  console.log(`ratio gateway+engine/bare-proxy: ${ratios(d, b).median.toFixed(3)}`);
+  // CPU per request is steadier than throughput on a shared machine: other load slows a round, it does not add CPU time to it
+  const cpu = (m: Measured) => medianBy(m.rounds, (r) => r.cpuPerRequest ?? 0).cpuPerRequest;
+  const [cpuBare, cpuGateway] = [cpu(b), cpu(c)];
+  if (cpuBare && cpuGateway) {
+    console.log(`cpu per request: bare proxy ${cpuBare.toFixed(0)} µs, gateway ${cpuGateway.toFixed(0)} µs (median round)`);
+    console.log(`ratio bare-proxy-cpu/gateway-cpu-per-request: ${(cpuBare / cpuGateway).toFixed(3)}`);
+  }
+  if (beside.length === 3) {
+    const [e, f, g] = beside as [Measured, Measured, Measured];
+    console.log(`ratio nginx+forward-auth/bare-nginx: ${ratios(f, e).median.toFixed(3)}`);
+    console.log(`ratio nginx+forward-auth-cached-5s/bare-nginx: ${ratios(g, e).median.toFixed(3)}`);
+  }
+  console.log(`ratio gateway-added-p99-ms-at-half-rate: ${(p99Gateway - p99Bare).toFixed(2)}`);
 }
 
 main()
@@ -130,6 +269,7 @@ main()
     console.error(err);
     process.exitCode = 1;
   })
-  .finally(() => {
+  .finally(async () => {
+    for (const proxy of proxies) await proxy.stop();
     for (const child of children) child.kill();
   });

@@ -1,26 +1,31 @@
 /**
  * One benchmark server per process, so the load generator and each server get their own
- * event loop: `node --import tsx test/bench/servers.ts <upstream|bare-proxy|gateway> [upstreamUrl]`;
- * the gateway is the compiled build (`npm run bench` builds first).
- * Prints `ready <url>` when listening.
+ * event loop: `node --import tsx test/bench/servers.ts <kind> [args]`; the gateway is the
+ * compiled build (`npm run bench` builds first). Prints `ready <url>` when listening.
+ *   upstream                                   a bare fastify answering 1 KiB-ish JSON
+ *   bare-proxy <upstream>                      a bare @fastify/http-proxy in front of it
+ *   gateway <upstream> <enginePort> <cacheS>   the gateway: /bench/ to the upstream, /engine/ to the engine,
+ *                                              and forward authentication for 127.0.0.1 (cacheSeconds given)
+ *   engine <gatewayUrl> <port>                 an engine verifying every token with engine-client
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { engineClient } from '@portcullis/engine-client';
 import { portcullisConfigSchema } from '@portcullis/config/schema/index.js';
 import { createLogger } from '@portcullis/gateway/logger.js';
 import { startGateway } from '@portcullis/gateway/server.js';
 import { writeUsersFile, DEMO_USERS } from '../support/gateway.js';
 
-const [kind, upstream] = process.argv.slice(2);
+const [kind, ...args] = process.argv.slice(2);
+const BODY = { ok: true, message: 'hello from the upstream', items: [1, 2, 3, 4, 5] };
 
 async function main(): Promise<string> {
   if (kind === 'upstream') {
     const app = Fastify({ logger: false });
-    const body = { ok: true, message: 'hello from the upstream', items: [1, 2, 3, 4, 5] };
-    app.get('/bench/*', async () => body);
+    app.get('/bench/*', async () => BODY);
     await app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   }
@@ -28,20 +33,29 @@ async function main(): Promise<string> {
     // The same logger as the gateway (pino, level warn, same redaction): the comparison is
     // between proxy paths, not between a logging and a silent server.
     const app = Fastify({ loggerInstance: createLogger('warn') as FastifyBaseLogger });
-    await app.register(httpProxy, { upstream: upstream!, prefix: '/bench/', rewritePrefix: '/bench/' });
+    await app.register(httpProxy, { upstream: args[0]!, prefix: '/bench/', rewritePrefix: '/bench/' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   }
+  if (kind === 'engine') {
+    const [gatewayUrl, port] = args;
+    const app = Fastify({ loggerInstance: createLogger('warn') as FastifyBaseLogger });
+    await app.register(engineClient, { issuer: gatewayUrl!, audience: 'engine', jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    app.get('/engine/*', async (request) => ({ ...BODY, user: request.identity?.userId }));
+    await app.listen({ host: '127.0.0.1', port: Number(port) });
+    return `http://127.0.0.1:${port}`;
+  }
   if (kind === 'gateway') {
+    const [upstream, enginePort, cacheSeconds] = args;
     const dir = await mkdtemp(join(tmpdir(), 'portcullis-bench-'));
     await writeUsersFile(dir, DEMO_USERS);
     const config = portcullisConfigSchema.parse({
       authenticators: [{ type: 'file', name: 'local', usersFile: 'users.yaml' }],
       routes: [
         { name: 'bench', prefix: '/bench/', upstream: upstream! },
-        { name: 'app', prefix: '/app/', upstream: 'http://demo-engine.invalid' },
+        { name: 'engine', prefix: '/engine/', upstream: `http://127.0.0.1:${enginePort}` },
       ],
-      demoEngine: { enabled: true },
+      forwardAuth: { enabled: true, trustedProxies: ['127.0.0.1'], cacheSeconds: Number(cacheSeconds ?? 0) },
       logLevel: 'warn',
     });
     const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: createLogger('warn') });

@@ -139,12 +139,32 @@ describe('loadConfig: validation problems carry the option path', () => {
   });
 
   it('an out-of-range number, a bad enum and a missing required option, all at once', async () => {
-    const doc = { ...baseConfig(), server: { port: 70000 }, logLevel: 'loud', routes: [{ name: 'app', prefix: '/app/' }] };
+    const doc = { ...baseConfig(), server: { port: 70000 }, logLevel: 'loud', routes: [{ prefix: '/app/', upstream: 'http://127.0.0.1:9/' }] };
     const err = await loadFails(await tmp.write('c.yaml', doc));
     expect(lines(err.problems).sort()).toEqual([
       'logLevel: must be one of: fatal, error, warn, info, debug, trace, silent',
-      'routes[0].upstream: is required',
+      'routes[0].name: is required',
       'server.port: must be at most 65535',
+    ]);
+  });
+
+  it('a route without upstream needs forward authentication; a host route has no upstream; the proxies must be named', async () => {
+    const doc = {
+      ...baseConfig(),
+      routes: [
+        { name: 'app', prefix: '/app/' },
+        { name: 'site', host: 'site.test', upstream: 'http://127.0.0.1:9/' },
+      ],
+    };
+    const err = await loadFails(await tmp.write('c.yaml', doc));
+    expect(lines(err.problems).sort()).toEqual([
+      'routes[0].upstream: is required unless forwardAuth.enabled is true (a route without upstream serves forward authentication only)',
+      'routes[1].host: matches forward-authentication requests only: remove upstream, or match by prefix',
+    ]);
+    const noProxies = await loadFails(await tmp.write('d.yaml', { ...baseConfig(), forwardAuth: { enabled: true, cacheSeconds: 60 } }));
+    expect(lines(noProxies.problems).sort()).toEqual([
+      'forwardAuth.cacheSeconds: must be less than tokens.renewBeforeSeconds (60), so a cached answer never carries an expired token',
+      'forwardAuth.trustedProxies: name the proxies allowed to ask the verify endpoint',
     ]);
   });
 
