@@ -30,6 +30,10 @@ import { identityHeaderNames } from '@portcullis/filters/builtin/identity-header
 import { filterRefsOf, loadFilterModules } from '@portcullis/filters/configured-chain.js';
 import { richConditionCheck } from '@portcullis/filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
+import { registerRequestGuard, rewriteToCanonical } from './http/request-guard.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { ClientHeaderStripper } from './proxy/header-stripping.js';
+import { sessionCookieName } from './sessions/session-cookie.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -114,7 +118,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
   const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
   const store = await createStore(config, options.configDir, env, log);
-  const sessions = new SessionManager(store, { ...config.session, secureCookies });
+  const cookieName = sessionCookieName(config.session.cookieName, secureCookies);
+  const sessions = new SessionManager(store, { ...config.session, cookieName, secureCookies });
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
@@ -173,9 +178,13 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     bodyLimit: config.server.bodyLimit,
     trustProxy: false, // the client address is decided by our trusted-proxy list, never by hop count
     return503OnClosing: true,
-    routerOptions: { maxParamLength: 500 },
+    // every path is canonical before routing; matching ignores case (docs/request-hardening.md)
+    rewriteUrl: rewriteToCanonical(config.server.maxPathLength),
+    routerOptions: { maxParamLength: 500, caseSensitive: false },
   });
   app.setErrorHandler(errorHandler);
+  registerRequestGuard(app, { maxPathLength: config.server.maxPathLength, publicUrl, listenUrl: options.publicUrlFallback, allowedHosts: config.server.allowedHosts });
+  registerSecurityHeaders(app, { https: secureCookies });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });
 
@@ -190,14 +199,16 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
   registerPortalRoutes(app, context);
 
+  const identityHeaders = [
+    ...headerAuthenticatorHeaders(config.authenticators),
+    ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
+  ];
+  const stripper = new ClientHeaderStripper([config.tokens.header, ...identityHeaders, ...config.server.stripHeaders]);
   const deps: BuiltinFilterDeps = {
     tokenHeader: config.tokens.header.toLowerCase(),
     tokenScheme: config.tokens.scheme,
     // names the gateway sets itself (identity-headers filters) or believes only from trusted proxies (header authenticators)
-    identityHeaders: [
-      ...headerAuthenticatorHeaders(config.authenticators),
-      ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
-    ],
+    identityHeaders,
     forwardedProto: () => new URL(publicUrl).protocol.replace(':', ''),
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
@@ -230,7 +241,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       conditionCheck: richConditionCheck,
       upstream,
       refusal,
-      gatewayCookies: [config.session.cookieName, 'portcullis_csrf'],
+      gatewayCookies: [cookieName, 'portcullis_csrf'],
+      stripper,
     });
   }
 

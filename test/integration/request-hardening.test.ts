@@ -1,0 +1,210 @@
+/**
+ * Attacks on how the gateway reads a request, tried against a real gateway in front of a real
+ * upstream that echoes what reached it: identity headers in other spellings, path tricks
+ * around routes and start conditions, two Host headers, a foreign Host, tossed session
+ * cookies, and a backtracking path pattern.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { DEMO_USERS, startTestGateway, writeUsersFile, type TestGateway } from '../support/gateway.js';
+import { CookieClient, loginWithForm } from '../support/http-client.js';
+import { rawRequest } from '../support/raw-http.js';
+
+let upstream: FastifyInstance;
+let upstreamUrl: string;
+let gw: TestGateway;
+const seen: Array<{ path: string; headers: Record<string, unknown> }> = [];
+
+const DENY_OUTSIDE_TEST_NET = { use: 'ip-allow-list', options: { allow: ['192.0.2.0/24'] } };
+
+beforeAll(async () => {
+  upstream = Fastify();
+  upstream.all('/*', async (request) => {
+    seen.push({ path: request.url, headers: request.headers });
+    return { path: request.url, headers: request.headers };
+  });
+  await upstream.listen({ port: 0, host: '127.0.0.1' });
+  upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`;
+  gw = await startTestGateway(async (dir) => {
+    await writeUsersFile(dir, DEMO_USERS);
+    return {
+      server: { stripHeaders: ['X-Tenant_Admin'] },
+      authenticators: [{ type: 'file', name: 'local', usersFile: 'users.yaml' }],
+      routes: [
+        { name: 'cond', prefix: '/cond/', upstream: upstreamUrl, requireSession: false, filters: [{ ...DENY_OUTSIDE_TEST_NET, when: { paths: ['/cond/secret/**'] } }] },
+        { name: 'api', prefix: '/api/', upstream: upstreamUrl, requireSession: false, filters: [{ ...DENY_OUTSIDE_TEST_NET, when: { paths: ['/api/**/v1/**/items/**/edit'] } }] },
+        { name: 'admin', prefix: '/admin/', upstream: upstreamUrl, policy: { allowRoles: ['admin'] } },
+        { name: 'app', prefix: '/app/', upstream: upstreamUrl, filters: [{ use: 'identity-headers', options: { headers: { 'X-User': '${user.loginId}' } } }] },
+        { name: 'pub', prefix: '/pub/', upstream: upstreamUrl, requireSession: false },
+      ],
+    };
+  });
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await upstream?.close();
+});
+
+const JSON_ACCEPT = 'Accept: application/json';
+
+describe('client identity headers', () => {
+  it('strips every spelling of identity, certificate and routing headers on every route, whatever the method', async () => {
+    const alice = new CookieClient(gw.url);
+    await loginWithForm(alice, 'alice', 'wonderland', '/app/');
+    const cookie = [...alice.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const spoofed = [
+      'X-User: root', 'X_User: root', 'X_Remote_User: root', 'x-remote_user: root', 'X_Roles: admin', 'X_On_Behalf_Of: root', 'X-On-Behalf-Of: root',
+      'X-SSL-Client-S-DN: CN=root', 'X-SSL-Client-Verify: SUCCESS', 'X-Forwarded-Client-Cert: By=x;Hash=y', 'X-Client-Cert: abc', 'SSL-Client-Cert: abc',
+      'X-Original-URL: /admin/', 'X-Rewrite-URL: /admin/', 'X-Forwarded-Uri: /admin/', 'X-Forwarded-Prefix: /admin', 'X-Forwarded-Path: /admin',
+      'X-Forwarded-Port: 1', 'X-Forwarded-Server: evil', 'X_Forwarded_For: 6.6.6.6', 'X-Tenant-Admin: yes', 'X-HTTP-Method-Override: DELETE',
+    ];
+    for (const method of ['GET', 'POST']) {
+      const body = method === 'POST' ? ['Content-Type: application/json'] : [];
+      const res = await rawRequest(gw.url, '/app/echo', [`Cookie: ${cookie}`, JSON_ACCEPT, ...body, ...spoofed], method, method === 'POST' ? '{}' : '');
+      expect(res.status, res.body).toBe(200);
+      const headers = res.json<{ headers: Record<string, string> }>().headers;
+      const names = Object.keys(headers).map((n) => n.replace(/_/g, '-'));
+      for (const line of spoofed) {
+        const name = line.slice(0, line.indexOf(':')).toLowerCase().replace(/_/g, '-');
+        if (name === 'x-user') expect(headers['x-user']).toBe('alice');
+        else if (name === 'x-forwarded-for') expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+        else expect(names, `${line} reached the engine on ${method}`).not.toContain(name);
+      }
+      expect(headers['x-user']).toBe('alice');
+    }
+  });
+
+  it('refuses at start a configuration that conditions or replaces the stripping (the GET-only bypass)', async () => {
+    const attempt = (filter: { use: string; name?: string; when?: { methods: string[] } }) =>
+      startTestGateway(async (dir) => {
+        await writeUsersFile(dir, DEMO_USERS);
+        return {
+          authenticators: [{ type: 'file', name: 'local', usersFile: 'users.yaml' }],
+          routes: [{ name: 'app', prefix: '/app/', upstream: upstreamUrl, filters: [filter] }],
+        };
+      });
+    await expect(attempt({ use: 'strip-identity-headers', when: { methods: ['GET'] } })).rejects.toMatchObject({
+      code: 'FILTER_CONFIG_INVALID',
+      path: 'routes[app].filters[0].use',
+      message: expect.stringContaining('fixed step of every route'),
+    });
+    await expect(attempt({ use: 'audit', name: 'strip-identity-headers' })).rejects.toMatchObject({ code: 'FILTER_CONFIG_INVALID', path: 'routes[app].filters[0].name' });
+  });
+
+  it('a client header named in Connection is dropped, and the gateway token still reaches the engine', async () => {
+    const alice = new CookieClient(gw.url);
+    await loginWithForm(alice, 'alice', 'wonderland', '/app/');
+    const cookie = [...alice.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await rawRequest(gw.url, '/app/echo', [`Cookie: ${cookie}`, JSON_ACCEPT, 'X-Custom: 1', 'Connection: X-Custom, Authorization']);
+    const headers = res.json<{ headers: Record<string, string> }>().headers;
+    expect(headers['x-custom']).toBeUndefined();
+    expect(headers.authorization).toMatch(/^Bearer ey/);
+  });
+});
+
+describe('one canonical path', () => {
+  const blocked = async (target: string) => {
+    const res = await rawRequest(gw.url, target, [JSON_ACCEPT]);
+    return res;
+  };
+
+  it('runs a filter conditioned on /cond/secret/** for every spelling of that path', async () => {
+    for (const target of ['/cond/secret', '/cond/secret/', '/cond/secret/x', '/cond/secret;jsessionid=1/x', '/cond/secret;x', '/cond//secret/x', '/cond/./secret/x',
+      '/cond/public/../secret/x', '/cond/%73ecret/x', '/COND/SECRET/x', '/cond/Secret;a=b/x', '/cond/public/..;/secret/x', '/cond/%2e%2e/cond/secret/x', '//cond/secret']) {
+      const res = await blocked(target);
+      expect(res.status, `${target}: ${res.body}`).toBe(403);
+      expect(res.json().code).toBe('GW_IP_DENIED');
+    }
+    const open = await blocked('/cond/public/x');
+    expect(open.status).toBe(200);
+  });
+
+  it('sends the upstream exactly the path it decided on', async () => {
+    const cases: Array<[string, string]> = [
+      ['/cond/a;jsessionid=1/b', '/cond/a/b'],
+      ['/cond/x/../y//z/./w', '/cond/y/z/w'],
+      ['/cond/%41%20b?q=%2f&r=1', '/cond/A%20b?q=%2f&r=1'],
+      ['/cond/%2561', '/cond/%2561'],
+      ['/cond/a:b@c,d', '/cond/a:b@c,d'],
+    ];
+    for (const [target, expected] of cases) {
+      const res = await blocked(target);
+      expect(res.status, `${target}: ${res.body}`).toBe(200);
+      expect(res.json<{ path: string }>().path, target).toBe(expected);
+    }
+  });
+
+  it('routes /ADMIN/, /admin;x/, //admin/ and /app/../admin/ to the admin route and its policy, never past its policy', async () => {
+    // '/admin' without its slash is no route at all (404), whatever its spelling
+    for (const target of ['/admin;x', '/ADMIN', '/app/../admin']) expect((await blocked(target)).status, target).toBe(404);
+    for (const target of ['/ADMIN/', '/admin;x/', '//admin/', '/app/../admin/', '/pub/../admin/', '/%61dmin/', '/Admin/users']) {
+      const res = await blocked(target);
+      expect(res.status, `${target}: ${res.body}`).toBe(401);
+    }
+    const bob = new CookieClient(gw.url);
+    await loginWithForm(bob, 'bob', 'builder', '/admin/');
+    const cookie = [...bob.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await rawRequest(gw.url, '/app/../admin/x', [JSON_ACCEPT, `Cookie: ${cookie}`]);
+    expect(res.status).toBe(200);
+    expect(res.json<{ path: string }>().path).toBe('/admin/x');
+  });
+
+  it('refuses ambiguous encodings with 400 and names the problem', async () => {
+    for (const target of ['/pub/a%2fb', '/pub/a%2Fb', '/pub/a%5cb', '/pub/a%00b', '/pub/a%3bb', '/pub/a\\b', '/pub/%zz', '/pub/%c3', '/pub/a%0d%0ab']) {
+      const res = await blocked(target);
+      expect(res.status, target).toBe(400);
+      expect(res.json().code, target).toMatch(/^GW_PATH_(AMBIGUOUS|INVALID)$/);
+    }
+    expect(seen.some((s) => /%2f|%5c|%00/i.test(s.path.split('?')[0]!))).toBe(false);
+  });
+
+  it('answers 414 to a path beyond server.maxPathLength, and matches an 8 KB path against a many-star pattern', async () => {
+    const long = await blocked('/pub/' + 'a'.repeat(9000));
+    expect(long.status).toBe(414);
+    expect(long.json().code).toBe('GW_PATH_TOO_LONG');
+    // the shape that made a regular expression backtrack: many /v1/ and /items/, no /edit at the end
+    const evil = '/api/' + 'v1/items/'.repeat(900).slice(0, 8100);
+    const miss = await blocked(evil);
+    expect(miss.status).toBe(200);
+    const hit = await blocked('/api/x/v1/y/items/z/edit');
+    expect(hit.status).toBe(403);
+  });
+});
+
+describe('Host', () => {
+  it('refuses a request with two Host headers', async () => {
+    const { port } = new URL(gw.url);
+    const res = await rawRequest(gw.url, '/pub/x', [`Host: 127.0.0.1:${port}`, 'Host: evil.example', JSON_ACCEPT]);
+    expect(res.status).toBe(400);
+    expect(seen.some((s) => s.headers['x-forwarded-host'] === 'evil.example')).toBe(false);
+  });
+
+  it('refuses a Host the gateway does not answer to, and forwards a checked one as X-Forwarded-Host', async () => {
+    const res = await rawRequest(gw.url, '/pub/x', ['Host: evil.example', JSON_ACCEPT]);
+    expect(res.status).toBe(400);
+    expect(res.json().code).toBe('GW_HOST_NOT_ALLOWED');
+    const { port } = new URL(gw.url);
+    const ok = await rawRequest(gw.url, '/pub/x', [`Host: localhost:${port}`, JSON_ACCEPT]);
+    expect(ok.status).toBe(200);
+    expect(ok.json<{ headers: Record<string, string> }>().headers['x-forwarded-host']).toBe(`localhost:${port}`);
+    expect((await rawRequest(gw.url, '/healthz', ['Host: 10.1.2.3:8080'])).status).toBe(200);
+  });
+});
+
+describe('session cookies', () => {
+  it('refuses a request carrying two different session cookies (cookie tossing); the same one twice is fine', async () => {
+    const alice = new CookieClient(gw.url);
+    await loginWithForm(alice, 'alice', 'wonderland', '/app/');
+    const [name, value] = [...alice.jar].find(([k]) => k === 'portcullis_sid')!;
+    const tossed = 'A'.repeat(value.length);
+    const twice = await rawRequest(gw.url, '/app/echo', [`Cookie: ${name}=${value}; ${name}=${value}`, JSON_ACCEPT]);
+    expect(twice.status).toBe(200);
+    for (const cookie of [`${name}=${tossed}; ${name}=${value}`, `${name}=${value}; ${name}=${tossed}`]) {
+      const res = await rawRequest(gw.url, '/app/echo', [`Cookie: ${cookie}`, JSON_ACCEPT]);
+      expect(res.status).toBe(400);
+      expect(res.json().code).toBe('GW_SESSION_COOKIE_AMBIGUOUS');
+    }
+    expect(gw.logs()).not.toContain(value);
+  });
+});
