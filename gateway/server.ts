@@ -71,6 +71,7 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
       port: config.demoEngine.port,
       issuer: config.tokens.issuer ?? publicUrl,
       audiences: config.routes.filter((r) => isDemoEngineUpstream(r.upstream)).map((r) => r.audience ?? r.name),
+      portalAudiences: demoPortalAudiences(config.routes),
       jwksUrl: `${url}/.well-known/jwks.json`,
       logger: log.child({ component: 'demo-engine' }),
     });
@@ -251,6 +252,17 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     await store.close();
   });
   return { app, context };
+}
+
+/** Which route audiences lead to each demo portal (by the portal's path prefix). */
+function demoPortalAudiences(routes: PortcullisConfig['routes']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const route of routes) {
+    if (!isDemoEngineUpstream(route.upstream)) continue;
+    const portal = route.prefix === '/app/' ? 'app' : route.prefix === '/admin/' ? 'admin' : undefined;
+    if (portal) (out[portal] ??= []).push(route.audience ?? route.name);
+  }
+  return out;
 }
 
 function demoUpstream(url: string | undefined, route: string): string {
