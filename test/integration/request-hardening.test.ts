@@ -208,3 +208,17 @@ describe('session cookies', () => {
     expect(gw.logs()).not.toContain(value);
   });
 });
+
+describe('failed login names in the log', () => {
+  it('logs a known user by name and anything else (a password typed as the name) only as a digest', async () => {
+    const secretTypedAsName = 'Tr0ub4dor&3-typed-in-the-wrong-field';
+    const client = new CookieClient(gw.url);
+    expect((await loginWithForm(client, secretTypedAsName, 'whatever')).status).toBe(401);
+    expect((await loginWithForm(client, 'alice', 'not-her-password')).status).toBe(401);
+    const lines = gw.logs().split('\n').filter((l) => l.includes('login failed'));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(gw.logs()).not.toContain(secretTypedAsName);
+    expect(lines.some((l) => /"user":"name#[0-9a-f]{16}"/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes('"user":"alice"'))).toBe(true);
+  });
+});
