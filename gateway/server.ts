@@ -242,7 +242,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       conditionCheck: richConditionCheck,
       upstream,
       refusal,
-      gatewayCookies: [cookieName, 'portcullis_csrf'],
+      // the unprefixed name too: a cookie of that name is never the session, and never the engine's
+      gatewayCookies: [cookieName, config.session.cookieName, 'portcullis_csrf'],
       stripper,
     });
   }

@@ -222,3 +222,71 @@ describe('failed login names in the log', () => {
     expect(lines.some((l) => l.includes('"user":"alice"'))).toBe(true);
   });
 });
+
+describe('security headers on every page the gateway serves', () => {
+  const expectStrict = (headers: Record<string, string>, what: string) => {
+    expect(headers['x-frame-options'], what).toBe('DENY');
+    expect(headers['content-security-policy'], what).toContain("frame-ancestors 'none'");
+    expect(headers['content-security-policy'], what).toContain("default-src 'none'");
+    expect(headers['x-content-type-options'], what).toBe('nosniff');
+    expect(headers['referrer-policy'], what).toBe('no-referrer');
+  };
+
+  it('login, logout, 403, 404, refusals and JSON errors carry them; an engine answer passes as it is', async () => {
+    const HTML = 'Accept: text/html';
+    const alice = new CookieClient(gw.url);
+    await loginWithForm(alice, 'alice', 'wonderland', '/app/');
+    const cookie = `Cookie: ${[...alice.jar].map(([k, v]) => `${k}=${v}`).join('; ')}`;
+    const pages: Array<[string, string[], number]> = [
+      ['/login', [HTML], 200],
+      ['/logout', [HTML], 200],
+      ['/admin/', [HTML, cookie], 403],
+      ['/no-such-page', [HTML], 404],
+      ['/no-such-page', [JSON_ACCEPT], 404],
+      ['/pub/a%2fb', [JSON_ACCEPT], 400],
+      ['/cond/secret/x', [HTML], 403],
+      ['/.well-known/jwks.json', [], 200],
+    ];
+    for (const [path, headers, status] of pages) {
+      const res = await rawRequest(gw.url, path, headers);
+      expect(res.status, path).toBe(status);
+      expectStrict(res.headers, path);
+      expect(res.headers['strict-transport-security'], path).toBeUndefined();
+    }
+    const engine = await rawRequest(gw.url, '/pub/x', [JSON_ACCEPT]);
+    expect(engine.status).toBe(200);
+    expect(engine.headers['x-frame-options']).toBeUndefined();
+  });
+
+  it('behind https: HSTS, and the session cookie is __Host- (Secure, Path=/, no Domain)', async () => {
+    const secure = await startTestGateway(async (dir) => {
+      await writeUsersFile(dir, DEMO_USERS);
+      return {
+        server: { publicUrl: 'https://gw.example' },
+        authenticators: [{ type: 'file', name: 'local', usersFile: 'users.yaml' }],
+        routes: [{ name: 'pub', prefix: '/pub/', upstream: upstreamUrl, requireSession: false }],
+      };
+    });
+    try {
+      const page = await rawRequest(secure.url, '/login', ['Host: gw.example', 'Accept: text/html']);
+      expect(page.status).toBe(200);
+      expectStrict(page.headers, '/login over https');
+      expect(page.headers['strict-transport-security']).toMatch(/^max-age=\d{8,}; includeSubDomains$/);
+      const client = new CookieClient(secure.url);
+      const login = await loginWithForm(client, 'bob', 'builder');
+      expect(login.status).toBe(303);
+      const setCookie = login.headers.getSetCookie().find((c) => c.startsWith('__Host-portcullis_sid='));
+      expect(setCookie).toBeDefined();
+      expect(setCookie).toMatch(/; Path=\/(;|$)/);
+      expect(setCookie).toMatch(/; Secure/);
+      expect(setCookie).not.toMatch(/Domain=/i);
+      // a plain-named cookie (tossed by a sibling host) is not the session, and never reaches an engine
+      const session = client.jar.get('__Host-portcullis_sid')!;
+      const tossed = await rawRequest(secure.url, '/pub/x', [`Cookie: portcullis_sid=${session}; theme=dark`, JSON_ACCEPT]);
+      expect(tossed.status).toBe(200);
+      expect(tossed.json<{ headers: Record<string, string> }>().headers.cookie).toBe('theme=dark');
+    } finally {
+      await secure.stop();
+    }
+  });
+});
