@@ -118,6 +118,9 @@ async function main() {
     if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
   }
 
+  const { runPathPatternBench } = await import('./path-pattern.js');
+  for (const line of runPathPatternBench().lines) console.log(line);
+
   console.log(`ratio gateway/bare-proxy: ${(c.rps / b.rps).toFixed(3)}`);
   console.log(`ratio gateway+engine/bare-proxy: ${(d.rps / b.rps).toFixed(3)}`);
 }
