@@ -162,9 +162,11 @@ function prepareNow(input: ConditionInput): Prepared {
  * ambiguous escapes refused, matrix parameters removed), so this only decodes its wire form.
  */
 export function normalizePath(raw: string): string {
-  let decoded = raw;
+  // matrix parameters (`/a;jsessionid=1/b`) are not part of the path a condition matches
+  const withoutParams = raw.includes(';') ? raw.replace(/;[^/]*/g, '') : raw;
+  let decoded = withoutParams;
   try {
-    decoded = decodeURIComponent(raw);
+    decoded = decodeURIComponent(withoutParams);
   } catch {
     /* malformed escapes: match the raw text */
   }
