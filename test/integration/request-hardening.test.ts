@@ -197,8 +197,16 @@ describe('one canonical path', () => {
 describe('Host', () => {
   it('refuses a request with two Host headers', async () => {
     const { port } = new URL(gw.url);
-    const res = await rawRequest(gw.url, '/pub/x', [`Host: 127.0.0.1:${port}`, 'Host: evil.example', JSON_ACCEPT]);
-    expect(res.status).toBe(400);
+    for (const hosts of [[`Host: 127.0.0.1:${port}`, 'Host: evil.example'], [`Host: 127.0.0.1:${port}`, `host: 127.0.0.1:${port}`], ['Host: evil.example', `Host: 127.0.0.1:${port}`]]) {
+      const res = await rawRequest(gw.url, '/pub/x', [...hosts, JSON_ACCEPT]);
+      expect(res.status).toBe(400);
+      expect(res.json().code).toBe('GW_HOST_INVALID');
+    }
+    const comma = await rawRequest(gw.url, '/pub/x', [`Host: 127.0.0.1:${port}, evil.example`, JSON_ACCEPT]);
+    expect(comma.status).toBe(400);
+    const absolute = await rawRequest(gw.url, 'http://evil.example/pub/x', [JSON_ACCEPT]);
+    expect(absolute.status).toBe(400);
+    expect(absolute.json().code).toBe('GW_PATH_INVALID');
     expect(seen.some((s) => s.headers['x-forwarded-host'] === 'evil.example')).toBe(false);
   });
 
