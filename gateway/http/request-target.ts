@@ -23,6 +23,10 @@ const AMBIGUOUS_ESCAPE = /%(2f|5c|3b|00)/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
+/** characters a segment keeps as they are when re-encoded (no `%`, no `;`) */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,=:@/]*$/;
+/** a `.` or `..` segment, or an empty one before the end (`//`) */
+const DOT_OR_EMPTY_SEGMENT = /\/\.\.?(\/|$)|\/\//;
 
 function refuse(code: 'GW_PATH_INVALID' | 'GW_PATH_AMBIGUOUS', message: string): TargetDecision {
   return { ok: false, statusCode: 400, code, message };
@@ -36,6 +40,8 @@ export function canonicalTarget(raw: string, maxPathLength: number): TargetDecis
   if (rawPath.length > maxPathLength) {
     return { ok: false, statusCode: 414, code: 'GW_PATH_TOO_LONG', message: `the path is longer than ${maxPathLength} bytes` };
   }
+  // the common case: nothing to decode, resolve or re-encode, so the target is its own canonical form
+  if (PLAIN_PATH.test(rawPath) && !DOT_OR_EMPTY_SEGMENT.test(rawPath)) return { ok: true, path: rawPath, url: raw };
   if (rawPath.includes('\\') || rawPath.includes('#') || CONTROL.test(rawPath)) {
     return refuse('GW_PATH_INVALID', 'the path contains a backslash, "#" or a control character');
   }

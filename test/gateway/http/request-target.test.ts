@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { canonicalTarget } from '../../../gateway/http/request-target.js';
 
 const ok = (raw: string) => {
@@ -61,5 +62,23 @@ describe('canonical request target', () => {
       const once = ok(raw);
       expect(ok(once.url)).toEqual(once);
     }
+  });
+
+  it('for any target: the canonical form is stable, has no dot or empty inner segments, and decodes to the path', () => {
+    const piece = fc.constantFrom('/', 'a', 'B', '.', '..', ';x=1', '%2e', '%41', '%25', '%20', '//', '!', '$', ':', '@', '~', '%c3%a9', '?', '=', '%3f');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const d = canonicalTarget('/' + parts.join(''), 8192);
+        if (!d.ok) return true;
+        const again = canonicalTarget(d.url, 8192);
+        const wirePath = d.url.split('?')[0]!;
+        return (
+          again.ok && again.url === d.url && again.path === d.path &&
+          !/\/\.\.?(\/|$)|\/\/|;/.test(d.path) &&
+          wirePath.split('/').map((s) => decodeURIComponent(s)).join('/') === d.path
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
