@@ -8,6 +8,8 @@ export const DEFAULTS = {
     port: 8080,
     dataDir: './data',
     bodyLimit: 64 * 1024,
+    /** paths longer than this answer 414: long enough for any real URL, short enough to bound matching work */
+    maxPathLength: 8192,
   },
   redis: {
     url: 'redis://127.0.0.1:6379',

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   TOKEN_WRONG_AUDIENCE: 401,
   /** no trusted key has the token's `kid` (after one JWKS refetch) */
   TOKEN_UNKNOWN_KID: 401,
+  /** the header's `typ` is missing or not one of the accepted types (a JWT minted for another purpose) */
+  TOKEN_TYPE_NOT_ALLOWED: 401,
   /** a contract claim is missing or has the wrong type (sub, jti, roles, ...) */
   TOKEN_CLAIM_INVALID: 401,
   /** the caller lacks every role a route requires */

@@ -49,6 +49,7 @@ export type {
   TrustSource,
 } from './token/options.js';
 export { jwkThumbprint } from './token/trusted-keys.js';
+export { requireAudience } from './token/audience.js';
 export type { TrustedKeyInput, TrustedKeyFile, PublicJwkSet } from './token/trusted-keys.js';
 
 // --- token: development mode --------------------------------------------------------------

@@ -7,6 +7,7 @@
  *   app.register(engineClient, { issuer, audience, jwksUrl, identity: { userIdClaim: 'loginId' } })
  *   app.get('/admin', { preHandler: requireRoles('admin') }, handler)
  *   app.get('/healthz', { config: { engineClient: false } }, handler)   // no token needed
+ *   app.get('/admin/*', { config: { engineClient: { audience: 'admin' } } }, handler)   // only the admin portal's tokens
  *
  * Refusals are thrown as coded errors and rendered by fastify's error handler: 401 with
  * `WWW-Authenticate` (it copies `err.headers`), body {statusCode, code, error, message}.
@@ -21,6 +22,7 @@ import type { Identity } from './identity/types.js';
 import { checkKnownKeys, isPlainObject, join, optionalBoolean, optionalString, requireObject } from './options-check.js';
 import { VERIFY_OPTION_KEYS, type VerifyOptions } from './token/options.js';
 import { createTokenVerifier, type TokenVerifier } from './token/verify.js';
+import { requireAudience, routeAudience } from './token/audience.js';
 
 /** Options of the plugin: verification options plus identity mapping and where the token is. */
 export interface EngineClientOptions extends VerifyOptions {
@@ -36,8 +38,12 @@ export interface EngineClientOptions extends VerifyOptions {
   realm?: string;
 }
 
-/** Per-route setting: `false` skips the token entirely; `{ required }` overrides the plugin's. */
-export type EngineClientRouteConfig = false | { required?: boolean };
+/**
+ * Per-route setting: `false` skips the token entirely; `{ required }` overrides the plugin's;
+ * `{ audience }` accepts only tokens minted for that audience (one of the plugin's), so one
+ * engine serving several portals does not let a portal's token open another (401 TOKEN_WRONG_AUDIENCE).
+ */
+export type EngineClientRouteConfig = false | { required?: boolean; audience?: string | readonly string[] };
 
 /** What the plugin puts on the fastify instance. */
 export interface EngineClientDecoration {
@@ -130,6 +136,18 @@ const engineClientPlugin: FastifyPluginAsync<EngineClientOptions> = async (fasti
     }
   };
 
+  // per-route audiences, checked when the route is added so a typo fails at start-up
+  const audiences = new WeakMap<object, readonly string[]>();
+  fastify.addHook('onRoute', (route) => {
+    const config = route.config?.engineClient;
+    if (!isPlainObject(config) || config.audience === undefined) return;
+    const list = routeAudience(config.audience, `routes[${route.url}].config.engineClient.audience`)!;
+    const trusted = createdAudiences(settings.verifyOptions.audience);
+    const unknown = list.find((a) => !trusted.includes(a));
+    if (unknown !== undefined) throw new OptionsError(`routes[${route.url}].config.engineClient.audience`, `'${unknown}' is not one of the plugin's audiences (${trusted.join(', ')})`);
+    audiences.set(config, list);
+  });
+
   fastify.decorateRequest('identity', null);
   fastify.decorate('engineClient', Object.freeze({ verifier, identityMapping: settings.identity, authenticate }));
 
@@ -142,9 +160,22 @@ const engineClientPlugin: FastifyPluginAsync<EngineClientOptions> = async (fasti
       if (!required) return;
       throw new TokenError('TOKEN_MISSING', 'token missing', { realm: settings.realm });
     }
-    request.identity = await authenticate(token);
+    const identity = await authenticate(token);
+    const audience = isPlainObject(route) ? audiences.get(route) : undefined;
+    if (audience) {
+      try {
+        requireAudience(identity.claims, audience);
+      } catch (err) {
+        throw err instanceof TokenError ? err.withRealm(settings.realm) : err;
+      }
+    }
+    request.identity = identity;
   });
 };
+
+function createdAudiences(audience: string | readonly string[]): readonly string[] {
+  return typeof audience === 'string' ? [audience] : audience;
+}
 
 /** The plugin (fastify-plugin: decorations are visible to the registering scope). */
 export const engineClient = fp(engineClientPlugin, {

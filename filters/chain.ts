@@ -42,7 +42,11 @@ export function buildChain(filters: readonly Filter[]): Chain {
 /** The built-in check: methods and path prefixes. */
 export const basicConditionCheck: ConditionCheck = (conditions, ctx) => {
   if (conditions.methods && !conditions.methods.includes(ctx.request.method)) return false;
-  if (conditions.pathPrefixes && !conditions.pathPrefixes.some((p) => ctx.request.url.startsWith(p))) return false;
+  if (conditions.pathPrefixes) {
+    // the gateway's request target is canonical already; matching ignores case, as everywhere
+    const path = ctx.request.url.split('?')[0]!.toLowerCase();
+    if (!conditions.pathPrefixes.some((p) => path.startsWith(p.toLowerCase()))) return false;
+  }
   return true;
 };
 

@@ -1,5 +1,6 @@
 import type { FilterContext, StartConditions } from './types.js';
 import { compileExpression, ExpressionError, type ExpressionScope } from './expression.js';
+import { compilePathPattern } from './path-pattern.js';
 
 /**
  * Start conditions: which requests a filter runs for. A filter runs only when every condition
@@ -73,15 +74,18 @@ export function compileConditions(config: StartConditionsConfig, path = 'conditi
     checks.push((p) => methods.has(p.method));
   }
   if (config.pathPrefixes !== undefined) {
-    const prefixes = stringList(config.pathPrefixes, `${path}.pathPrefixes`);
+    const prefixes = stringList(config.pathPrefixes, `${path}.pathPrefixes`).map((pre) => pre.toLowerCase());
     prefixes.forEach((pre, i) => {
       if (!pre.startsWith('/')) throw new ConditionError(`${path}.pathPrefixes[${i}]`, 'must start with "/"');
     });
     checks.push((p) => prefixes.some((pre) => p.path.startsWith(pre)));
   }
   if (config.paths !== undefined) {
-    const patterns = stringList(config.paths, `${path}.paths`).map((pat, i) => globToRegExp(pat, `${path}.paths[${i}]`));
-    checks.push((p) => patterns.some((re) => re.test(p.path)));
+    const patterns = stringList(config.paths, `${path}.paths`).map((pat, i) => {
+      if (!pat.startsWith('/')) throw new ConditionError(`${path}.paths[${i}]`, 'a path pattern must start with "/"');
+      return compilePathPattern(pat);
+    });
+    checks.push((p) => patterns.some((matches) => matches(p.path)));
   }
   if (config.contentTypes !== undefined) {
     const types = stringList(config.contentTypes, `${path}.contentTypes`).map((t, i) => mediaRange(t, `${path}.contentTypes[${i}]`));
@@ -123,6 +127,7 @@ export function compileConditions(config: StartConditionsConfig, path = 'conditi
 interface Prepared {
   input: ConditionInput;
   method: string;
+  /** the canonical path in lower case: the gateway matches paths ignoring case */
   path: string;
   query: URLSearchParams;
   contentType: string | undefined;
@@ -144,7 +149,7 @@ function prepareNow(input: ConditionInput): Prepared {
   return {
     input,
     method: input.method.toUpperCase(),
-    path: normalizePath(rawPath),
+    path: normalizePath(rawPath).toLowerCase(),
     query: new URLSearchParams(q === -1 ? '' : input.url.slice(q + 1)),
     contentType: ct === undefined ? undefined : ct.split(';')[0]!.trim().toLowerCase(),
   };
@@ -152,12 +157,16 @@ function prepareNow(input: ConditionInput): Prepared {
 
 /**
  * Decode percent-escapes and resolve `.` / `..` and repeated slashes, so `/%61dmin/` and
- * `/public/../admin/` meet the conditions written for `/admin/`.
+ * `/public/../admin/` meet the conditions written for `/admin/`. Behind the gateway the
+ * request target is already canonical (gateway/http/request-target.ts: decoded once,
+ * ambiguous escapes refused, matrix parameters removed), so this only decodes its wire form.
  */
 export function normalizePath(raw: string): string {
-  let decoded = raw;
+  // matrix parameters (`/a;jsessionid=1/b`) are not part of the path a condition matches
+  const withoutParams = raw.includes(';') ? raw.replace(/;[^/]*/g, '') : raw;
+  let decoded = withoutParams;
   try {
-    decoded = decodeURIComponent(raw);
+    decoded = decodeURIComponent(withoutParams);
   } catch {
     /* malformed escapes: match the raw text */
   }
@@ -169,20 +178,6 @@ export function normalizePath(raw: string): string {
     else if (s !== '.' && (s !== '' || i === segments.length - 1)) out.push(s);
   }
   return '/' + out.join('/');
-}
-
-function globToRegExp(pattern: string, path: string): RegExp {
-  if (!pattern.startsWith('/')) throw new ConditionError(path, 'a path pattern must start with "/"');
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (c === '*') re += '[^/]*';
-    else re += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 function mediaRange(range: string, path: string): (type: string) => boolean {

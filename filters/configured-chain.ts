@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FilterRefConfig, RouteConfig } from '@portcullis/config/schema/routes.js';
 import { buildChain, type Chain } from './chain.js';
-import { BUILTIN_FILTERS, defaultFiltersFor, type BuiltinFilterDeps } from './builtin/index.js';
+import { BUILTIN_FILTERS, FIXED_STEPS, defaultFiltersFor, type BuiltinFilterDeps } from './builtin/index.js';
 import { DEFAULT_PRIORITY, PHASES, type Filter, type RouteView } from './types.js';
 import { precompileConditions, type StartConditionsConfig } from './conditions.js';
 
@@ -130,6 +130,8 @@ export function resolveRouteChain(
     ...route.filters.map((f, i): [FilterRefConfig, string, 'route'] => [f, `routes[${route.name}].filters[${i}]`, 'route']),
   ];
   for (const [ref, path, origin] of configured) {
+    const fixed = FIXED_STEPS[ref.use] ?? (ref.name !== undefined ? FIXED_STEPS[ref.name] : undefined);
+    if (fixed) throw new FilterConfigError('FILTER_CONFIG_INVALID', FIXED_STEPS[ref.use] ? `${path}.use` : `${path}.name`, fixed);
     const isModule = ref.use.startsWith(MODULE_PREFIX);
     const factory = isModule ? modules.get(ref.use) : BUILTIN_FILTERS[ref.use];
     if (!factory) {

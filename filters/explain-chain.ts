@@ -8,8 +8,9 @@ import type { ChainEntry, ResolvedChain } from './configured-chain.js';
  */
 export function describeRouteChain(route: RouteConfig, resolved: ResolvedChain): string[] {
   const lines = [`route ${route.name}  ${route.host ?? ''}${route.prefix} → ${route.upstream ?? 'forward authentication only'}${route.requireSession ? '' : '  (public: no session)'}`];
-  const policy = describePolicy(route);
+  const policy = describeRoutePolicy(route);
   if (policy) lines.push(`  policy: ${policy}`);
+  lines.push('  always: client identity, certificate and routing headers are stripped (fixed step, not a filter)');
   if (resolved.entries.length === 0) lines.push('  (no filters)');
   const width = Math.max(4, ...resolved.entries.map((e) => e.filter.name.length));
   resolved.entries.forEach((e, i) => {
@@ -26,7 +27,8 @@ function origin(e: ChainEntry): string {
   return `${e.path} (${e.source}${replaced})`;
 }
 
-function describePolicy(route: RouteConfig): string {
+/** Who may use a route, in words: `allow roles admin; allow groups ops`, `any logged-in user`, or '' for a public route. */
+export function describeRoutePolicy(route: Pick<RouteConfig, 'policy' | 'requireSession'>): string {
   const p = route.policy;
   const parts: string[] = [];
   const list = (label: string, xs: readonly string[]) => xs.length > 0 && parts.push(`${label} ${xs.join(', ')}`);

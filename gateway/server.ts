@@ -32,6 +32,10 @@ import { richConditionCheck } from '@portcullis/filters/conditions.js';
 import { headerAuthenticatorHeaders } from './authenticators/header/header-authenticator.js';
 import { routeDecider } from './http/route-decision.js';
 import { forwardAuthChain, registerForwardAuth, type ForwardAuthRoute } from './forward-auth/verify-endpoint.js';
+import { registerRequestGuard, rewriteToCanonical } from './http/request-guard.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { ClientHeaderStripper } from './proxy/header-stripping.js';
+import { sessionCookieName } from './sessions/session-cookie.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -69,6 +73,7 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
       port: config.demoEngine.port,
       issuer: config.tokens.issuer ?? publicUrl,
       audiences: config.routes.filter((r) => isDemoEngineUpstream(r.upstream)).map((r) => r.audience ?? r.name),
+      portalAudiences: demoPortalAudiences(config.routes),
       jwksUrl: `${url}/.well-known/jwks.json`,
       logger: log.child({ component: 'demo-engine' }),
     });
@@ -116,7 +121,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
   const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
   const store = await createStore(config, options.configDir, env, log);
-  const sessions = new SessionManager(store, { ...config.session, secureCookies });
+  const cookieName = sessionCookieName(config.session.cookieName, secureCookies);
+  const sessions = new SessionManager(store, { ...config.session, cookieName, secureCookies });
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
@@ -176,9 +182,13 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     bodyLimit: config.server.bodyLimit,
     trustProxy: false, // the client address is decided by our trusted-proxy list, never by hop count
     return503OnClosing: true,
-    routerOptions: { maxParamLength: 500 },
+    // every path is canonical before routing; matching ignores case (docs/request-hardening.md)
+    rewriteUrl: rewriteToCanonical(config.server.maxPathLength),
+    routerOptions: { maxParamLength: 500, caseSensitive: false },
   });
   app.setErrorHandler(errorHandler);
+  registerRequestGuard(app, { maxPathLength: config.server.maxPathLength, publicUrl, listenUrl: options.publicUrlFallback, allowedHosts: config.server.allowedHosts });
+  registerSecurityHeaders(app, { https: secureCookies });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });
 
@@ -194,14 +204,16 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   registerPortalRoutes(app, context);
 
   const publicProto = new URL(publicUrl).protocol.replace(':', '');
+  const identityHeaders = [
+    ...headerAuthenticatorHeaders(config.authenticators),
+    ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
+  ];
+  const stripper = new ClientHeaderStripper([config.tokens.header, ...identityHeaders, ...config.server.stripHeaders]);
   const deps: BuiltinFilterDeps = {
     tokenHeader: config.tokens.header.toLowerCase(),
     tokenScheme: config.tokens.scheme,
     // names the gateway sets itself (identity-headers filters) or believes only from trusted proxies (header authenticators)
-    identityHeaders: [
-      ...headerAuthenticatorHeaders(config.authenticators),
-      ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
-    ],
+    identityHeaders,
     forwardedProto: () => publicProto, // parsed once: this runs on every proxied request
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
@@ -243,7 +255,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       conditionCheck: richConditionCheck,
       upstream,
       refusal,
-      gatewayCookies: [config.session.cookieName, 'portcullis_csrf'],
+      // the unprefixed name too: a cookie of that name is never the session, and never the engine's
+      gatewayCookies: [cookieName, config.session.cookieName, 'portcullis_csrf'],
+      stripper,
     });
   }
   if (config.forwardAuth.enabled) {
@@ -255,6 +269,17 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     await store.close();
   });
   return { app, context };
+}
+
+/** Which route audiences lead to each demo portal (by the portal's path prefix). */
+function demoPortalAudiences(routes: PortcullisConfig['routes']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const route of routes) {
+    if (!isDemoEngineUpstream(route.upstream)) continue;
+    const portal = route.prefix === '/app/' ? 'app' : route.prefix === '/admin/' ? 'admin' : undefined;
+    if (portal) (out[portal] ??= []).push(route.audience ?? route.name);
+  }
+  return out;
 }
 
 function demoUpstream(url: string | undefined, route: string): string {

@@ -18,6 +18,12 @@ export const serverSchema = z.strictObject({
   trustedProxies: z.array(addressOrRange).default([]),
   /** request body limit for login forms and the like (bytes) */
   bodyLimit: z.number().int().positive().default(DEFAULTS.server.bodyLimit),
+  /** more client header names to strip on every route, on top of the built-in list (docs/request-hardening.md); `_` and `-` are one */
+  stripHeaders: z.array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name')).default([]),
+  /** more Host values the gateway answers to, besides its public URL and its listen address (e.g. `gw.internal:8443`) */
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  /** longest request path (bytes, before the query); longer gets 414 */
+  maxPathLength: z.number().int().min(256).max(65536).default(DEFAULTS.server.maxPathLength),
 });
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');

@@ -32,6 +32,17 @@ export const filterRefSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
   /** start conditions: the filter runs only when all of them hold (filters/conditions.ts) */
   when: startConditionsSchema.optional(),
+}).superRefine((ref, ctx) => {
+  // header stripping is a fixed step of every route, not a filter: naming it tries to replace or condition it
+  for (const key of ['use', 'name'] as const) {
+    if (ref[key] === 'strip-identity-headers') {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'stripping client identity headers is a fixed step of every route, outside the filter chain: it cannot be replaced, conditioned or reordered; remove this entry (to strip more headers, list them in server.stripHeaders)',
+      });
+    }
+  }
 });
 export type FilterRefConfig = z.infer<typeof filterRefSchema>;
 

@@ -24,9 +24,18 @@ export interface AuthorizationPluginOptions {
   /** mount the REST endpoints (default true) under `prefix` (default `/authorizations`) */
   routes?: boolean;
   prefix?: string;
-  /** roles that may list rules; default: any verified caller */
+  /**
+   * roles that may list resources and rules (the rules name users and groups, so this is
+   * never open to any caller); default AUTHORIZATION_DEFAULTS.viewRoles. The per-operation
+   * check (`.../operations/:operation`) answers for the caller only and needs no role.
+   */
   viewRoles?: string[];
 }
+
+export const AUTHORIZATION_DEFAULTS = Object.freeze({
+  /** a role no user has by accident: grant it to those who audit policies */
+  viewRoles: Object.freeze(['policy-admin']),
+});
 
 interface AuthorizationState {
   authorizer: Authorizer;
@@ -46,6 +55,9 @@ const plugin: FastifyPluginAsync<AuthorizationPluginOptions> = async (app, opts)
   if (!(opts.policy instanceof Policy)) throw new AuthorizationOptionsError('policy', 'must be a Policy (loadPolicyDocuments from portcullis/policies)');
   if (opts.identityOf !== undefined && typeof opts.identityOf !== 'function') throw new AuthorizationOptionsError('identityOf', 'must be a function');
   if (opts.prefix !== undefined && !/^\/[^?#]*$/.test(opts.prefix)) throw new AuthorizationOptionsError('prefix', 'must be a path starting with "/"');
+  if (opts.viewRoles !== undefined && (!Array.isArray(opts.viewRoles) || opts.viewRoles.length === 0 || opts.viewRoles.some((r) => typeof r !== 'string' || r === ''))) {
+    throw new AuthorizationOptionsError('viewRoles', 'must name at least one role (listing rules is never open to every caller)');
+  }
   const state: AuthorizationState = Object.freeze({ authorizer: createAuthorizer(opts.policy), identityOf: opts.identityOf ?? defaultIdentityOf });
   app.decorate('portcullisAuthorization', state);
   if (opts.routes !== false) {
@@ -99,18 +111,19 @@ function ruleJson(rule: PolicyRule): Record<string, unknown> {
 
 async function mountRoutes(r: FastifyInstance, state: AuthorizationState, opts: AuthorizationPluginOptions): Promise<void> {
   const policy = state.authorizer.policy;
-  const mayView = (identity: AuthorizationIdentity) =>
-    !opts.viewRoles || opts.viewRoles.length === 0 || (identity.roles ?? []).some((role) => opts.viewRoles!.includes(role));
+  const viewRoles: readonly string[] = opts.viewRoles ?? AUTHORIZATION_DEFAULTS.viewRoles;
+  const mayView = (identity: AuthorizationIdentity) => (identity.roles ?? []).some((role) => viewRoles.includes(role));
+  const refusal = () => new AuthorizationDeniedError(`listing authorizations needs one of the roles ${viewRoles.join(', ')}`);
 
   r.get('/resources', async (request) => {
     const identity = identityOrThrow(state, request);
-    if (!mayView(identity)) throw new AuthorizationDeniedError('listing authorizations needs one of the roles ' + opts.viewRoles!.join(', '));
+    if (!mayView(identity)) throw refusal();
     return { resources: policy.resourceNames, operations: policy.operations.list() };
   });
 
   r.get<{ Params: { resource: string }; Querystring: { operation?: string } }>('/resources/:resource/rules', async (request) => {
     const identity = identityOrThrow(state, request);
-    if (!mayView(identity)) throw new AuthorizationDeniedError('listing authorizations needs one of the roles ' + opts.viewRoles!.join(', '));
+    if (!mayView(identity)) throw refusal();
     const { resource } = request.params;
     const operation = typeof request.query.operation === 'string' && request.query.operation !== '' ? request.query.operation : undefined;
     const rules = policy.rulesFor(resource, operation);

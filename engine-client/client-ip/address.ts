@@ -20,7 +20,16 @@ export function normalizeAddress(raw: string | undefined | null): string | undef
   return hextetsToIPv6(hextets);
 }
 
-/** The address of one `X-Forwarded-For` entry: quotes, brackets and a port are tolerated. */
+/** A source port as a proxy writes it: 1 to 65535, no sign, no leading zeros. */
+function isPort(text: string): boolean {
+  return /^[1-9]\d{0,4}$/.test(text) && Number(text) <= 65535;
+}
+
+/**
+ * The address of one `X-Forwarded-For` entry: quotes, brackets and a valid port are tolerated.
+ * Anything else (a port out of range, a word, an empty entry) answers undefined, and the
+ * caller fails closed: an entry it cannot read is never skipped.
+ */
 export function parseForwardedEntry(entry: string): string | undefined {
   let value = entry.trim();
   if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).trim();
@@ -29,7 +38,7 @@ export function parseForwardedEntry(entry: string): string | undefined {
     const close = value.indexOf(']');
     if (close === -1) return undefined;
     const rest = value.slice(close + 1);
-    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined;
+    if (rest !== '' && !(rest.startsWith(':') && isPort(rest.slice(1)))) return undefined;
     const inner = value.slice(1, close);
     return isIPv6(inner.split('%')[0] ?? '') ? normalizeAddress(inner) : undefined;
   }
@@ -37,7 +46,7 @@ export function parseForwardedEntry(entry: string): string | undefined {
   const colon = value.indexOf(':');
   if (colon !== -1 && colon === value.lastIndexOf(':')) {
     const port = value.slice(colon + 1);
-    if (!/^\d{1,5}$/.test(port)) return undefined;
+    if (!isPort(port)) return undefined;
     value = value.slice(0, colon);
     return isIP(value) === 4 ? value : undefined;
   }

@@ -3,6 +3,12 @@
  * mints exactly this; engine-client verifies exactly this. Change it here or nowhere.
  */
 
+/**
+ * The JOSE `typ` the gateway puts in every token's header (RFC 8725 §3.11 explicit typing):
+ * a JWT minted for another purpose (`secevent+jwt`, `at+jwt`) is never taken for ours.
+ */
+export const TOKEN_TYPE = 'portcullis+jwt';
+
 export type AuthLevel = 'auth.weak' | 'auth.strong';
 
 /** How the user authenticated (RFC 8176 style values where one exists). */

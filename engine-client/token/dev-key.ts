@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SignJWT, type JWK } from 'jose';
 import { DevModeError, OptionsError } from '../errors.js';
-import type { PortcullisTokenClaims } from './claims.js';
+import { TOKEN_TYPE, type PortcullisTokenClaims } from './claims.js';
 import { jwkThumbprint } from './trusted-keys.js';
 
 export interface DevKeyOptions {
@@ -123,7 +123,7 @@ export async function mintDevToken(devKey: DevKey, request: DevTokenRequest): Pr
   const { sub, iss: _iss, aud: _aud, iat: _iat, nbf: _nbf, exp: _exp, jti: _jti, ...rest } = request.claims;
   const body = { roles: [], groups: [], acr: 'auth.weak', amr: ['pwd'], ...rest };
   return new SignJWT(body)
-    .setProtectedHeader({ alg: 'EdDSA', kid: devKey.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: devKey.kid, typ: TOKEN_TYPE })
     .setIssuer(request.issuer)
     .setAudience(request.audience)
     .setSubject(sub)

@@ -15,7 +15,7 @@ import {
   requireObject,
   stringList,
 } from '../options-check.js';
-import { ASYMMETRIC_ALGORITHMS, type TokenAlgorithm } from './claims.js';
+import { ASYMMETRIC_ALGORITHMS, TOKEN_TYPE, type TokenAlgorithm } from './claims.js';
 import { devModeWarning, DEV_MODE_WARNING_CODE, loadDevKey, type DevKey, type DevKeyOptions } from './dev-key.js';
 import { loadTrustedKeys, type PublicJwkSet, type TrustedKeyFile, type TrustedKeyInput } from './trusted-keys.js';
 
@@ -54,6 +54,8 @@ export interface VerifyOptions {
   maxTokenAgeSeconds?: number;
   /** refuse longer token strings before parsing them */
   maxTokenLength?: number;
+  /** header `typ` values accepted (compared ignoring case and an `application/` prefix) */
+  types?: readonly string[];
   /** trust: the gateway's JWKS URL (e.g. https://gw/.well-known/jwks.json) */
   jwksUrl?: string | URL;
   /** how the JWKS URL is fetched */
@@ -82,6 +84,8 @@ export const VERIFY_DEFAULTS = Object.freeze({
   maxTokenAgeSeconds: undefined as number | undefined,
   /** a contract token is well under 2 KiB; refuse junk before parsing it */
   maxTokenLength: 8192,
+  /** the gateway's own type, and `JWT`, which gateways before it minted; narrow to the first once every gateway is current */
+  types: Object.freeze([TOKEN_TYPE, 'JWT']),
   jwks: Object.freeze({
     /** a JWKS fetch that takes longer fails with JWKS_UNAVAILABLE */
     timeoutMs: 5_000,
@@ -108,13 +112,15 @@ export interface ResolvedVerifyOptions {
   readonly clockToleranceSeconds: number;
   readonly maxTokenAgeSeconds: number | undefined;
   readonly maxTokenLength: number;
+  /** lower case, without `application/` */
+  readonly types: readonly string[];
   readonly trust: TrustSource;
   readonly cache: false | { readonly max: number };
   readonly clock: () => number;
 }
 
 const KNOWN_KEYS = [
-  'issuer', 'audience', 'algorithms', 'clockToleranceSeconds', 'maxTokenAgeSeconds', 'maxTokenLength',
+  'issuer', 'audience', 'algorithms', 'clockToleranceSeconds', 'maxTokenAgeSeconds', 'maxTokenLength', 'types',
   'jwksUrl', 'jwks', 'keys', 'keyFiles', 'devKey', 'cache', 'onWarning', 'clock',
 ] as const;
 export const VERIFY_OPTION_KEYS: readonly string[] = KNOWN_KEYS;
@@ -133,6 +139,12 @@ function resolveAlgorithms(value: unknown): TokenAlgorithm[] {
     }
   });
   return [...new Set(list)] as TokenAlgorithm[];
+}
+
+/** RFC 7515 §4.1.9: `typ` is a media type whose `application/` may be left out; compared without case. */
+export function normalizeType(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
 function isLoopbackHost(hostname: string): boolean {
@@ -208,6 +220,8 @@ export function resolveVerifyOptions(input: VerifyOptions): ResolvedVerifyOption
     options.maxTokenAgeSeconds === undefined ? undefined : optionalNumber(options.maxTokenAgeSeconds, 'maxTokenAgeSeconds', 0, { min: 1, integer: true });
   const maxTokenLength = optionalNumber(options.maxTokenLength, 'maxTokenLength', VERIFY_DEFAULTS.maxTokenLength, { min: 256, max: 1 << 20, integer: true });
 
+  const types = (options.types === undefined ? [...VERIFY_DEFAULTS.types] : stringList(options.types, 'types', { nonEmpty: true })).map(normalizeType);
+
   let cache: false | { max: number };
   if (options.cache === false) cache = false;
   else {
@@ -224,6 +238,7 @@ export function resolveVerifyOptions(input: VerifyOptions): ResolvedVerifyOption
     clockToleranceSeconds,
     maxTokenAgeSeconds,
     maxTokenLength,
+    types: Object.freeze([...new Set(types)]),
     trust: Object.freeze(trust),
     cache: cache && Object.freeze(cache),
     clock: (options.clock as () => number) ?? Date.now,

@@ -3,8 +3,9 @@
  * options once (start-up) and builds the key source and the cache; `verifyToken(token,
  * options)` does the same lazily, one verifier per options object.
  *
- * Order of checks, cheapest and most dangerous first: length, cache, header (alg from the
- * allow-list, kid present), then jose (signature with the key of that kid and alg, iss, aud,
+ * Order of checks, cheapest and most dangerous first: length, cache (keyed on the exact
+ * token text), canonical base64url in every part, header (alg from the allow-list, kid
+ * present, typ accepted), then jose (signature with the key of that kid and alg, iss, aud,
  * exp/nbf/iat with the clock tolerance), then the contract's claim types.
  */
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
@@ -14,7 +15,7 @@ import type { PortcullisTokenClaims, TokenAlgorithm } from './claims.js';
 import { checkContractClaims, REQUIRED_CLAIMS } from './contract-claims.js';
 import type { DevKey } from './dev-key.js';
 import { fromJoseError } from './jose-errors.js';
-import { defaultWarning, resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyOptions } from './options.js';
+import { defaultWarning, normalizeType, resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyOptions } from './options.js';
 
 export interface VerifiedToken {
   /** the contract claims, checked and frozen */
@@ -139,12 +140,18 @@ export class TokenVerifier {
   async #check(token: string, now: number): Promise<VerifiedToken> {
     const o = this.options;
     if (!COMPACT_JWS.test(token)) throw new TokenError('TOKEN_MALFORMED', 'malformed token');
+    // base64url decoders ignore the unused low bits of the last character, so one signature
+    // has several spellings; only the canonical one is a token (the cache keys on the text)
+    if (!isCanonicalBase64url(token)) throw new TokenError('TOKEN_MALFORMED', 'token is not in canonical base64url');
     const header = decodeProtectedHeader(token);
     // refuse before any key lookup: none, HS* (algorithm confusion) and anything not allowed
     if (typeof header.alg !== 'string' || !(o.algorithms as readonly string[]).includes(header.alg)) {
       throw new TokenError('TOKEN_ALG_NOT_ALLOWED', 'algorithm not allowed');
     }
     if (typeof header.kid !== 'string' || header.kid === '') throw new TokenError('TOKEN_MALFORMED', 'token has no key id');
+    if (typeof header.typ !== 'string' || !o.types.includes(normalizeType(header.typ))) {
+      throw new TokenError('TOKEN_TYPE_NOT_ALLOWED', 'token type not accepted');
+    }
 
     const { payload } = await jwtVerify(token, this.#getKey, {
       issuer: o.issuer,
@@ -175,6 +182,18 @@ export class TokenVerifier {
     }
     return result;
   }
+}
+
+/** Each of the three parts decodes and re-encodes to exactly itself. */
+function isCanonicalBase64url(token: string): boolean {
+  let start = 0;
+  for (let part = 0; part < 3; part++) {
+    const end = part === 2 ? token.length : token.indexOf('.', start);
+    const text = token.slice(start, end);
+    if (text.length % 4 === 1 || Buffer.from(text, 'base64url').toString('base64url') !== text) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 /** Validate the options and build a verifier (do this once, at start-up). */

@@ -2,7 +2,6 @@ import type { Filter, RouteView } from '../types.js';
 import type { BuiltinFilterDeps } from './deps.js';
 import { requireSessionFilter } from './require-session.js';
 import { routePolicyFilter } from './route-policy.js';
-import { stripIdentityHeadersFilter } from './strip-identity-headers.js';
 import { forwardedHeadersFilter } from './forwarded-headers.js';
 import { attachTokenFilter } from './attach-token.js';
 import { ipAllowListFilter } from './ip-allow-list.js';
@@ -19,7 +18,6 @@ export type BuiltinFilterFactory = (options: Record<string, unknown>, deps: Buil
 export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   'require-session': () => requireSessionFilter(),
   'route-policy': () => routePolicyFilter(),
-  'strip-identity-headers': (_o, deps) => stripIdentityHeadersFilter(deps),
   'forwarded-headers': (_o, deps) => forwardedHeadersFilter(deps),
   'attach-token': (_o, deps) => attachTokenFilter(deps),
   'ip-allow-list': (o) => ipAllowListFilter(o),
@@ -30,11 +28,21 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
 };
 
 /**
- * The filters every route gets without asking: header stripping and forwarding always;
- * on routes that need a session, the session check, the route policy and the token.
+ * Names that are not filters: stripping client identity headers is a fixed step of every
+ * route that runs outside the chain (gateway/proxy/header-stripping.ts), so no configuration
+ * can replace, condition or reorder it.
+ */
+export const FIXED_STEPS: Record<string, string> = {
+  'strip-identity-headers':
+    'stripping client identity headers is a fixed step of every route, outside the filter chain: it cannot be replaced, conditioned or reordered; remove this entry (to strip more headers, list them in server.stripHeaders)',
+};
+
+/**
+ * The filters every route gets without asking: forwarding headers always; on routes that
+ * need a session, the session check, the route policy and the token.
  */
 export function defaultFiltersFor(route: RouteView, deps: BuiltinFilterDeps): Filter[] {
-  const filters = [stripIdentityHeadersFilter(deps), forwardedHeadersFilter(deps)];
+  const filters = [forwardedHeadersFilter(deps)];
   if (route.requireSession) filters.push(requireSessionFilter(), routePolicyFilter(), attachTokenFilter(deps));
   return filters;
 }

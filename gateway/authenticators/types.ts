@@ -39,6 +39,8 @@ export interface PasswordAuthenticator {
   readonly type: string;
   readonly name: string;
   verify(login: string, password: string, ctx: LoginContext): Promise<AuthenticatedUser | null>;
+  /** whether an account of this name exists (for logs only; without it a failed name is logged as a digest) */
+  knowsUser?(login: string): boolean | Promise<boolean>;
   close?(): Promise<void>;
 }
 

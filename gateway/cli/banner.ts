@@ -5,6 +5,7 @@
  */
 import type { PortcullisConfig } from '@portcullis/config/schema/index.js';
 import { isDemoEngineUpstream } from '@portcullis/config/demo.js';
+import { describeRoutePolicy } from '@portcullis/filters/explain-chain.js';
 
 export interface BannerGateway {
   url: string;
@@ -24,7 +25,8 @@ export function formatBanner(gateway: BannerGateway, config: PortcullisConfig, i
   const lines = ['', `Portcullis gateway listening on ${gateway.url}`, `  configuration  ${info.file}${info.isDemo ? ' (embedded demo)' : ''}`];
   for (const route of config.routes) {
     const target = isDemoEngineUpstream(route.upstream) ? `demo engine${gateway.demoEngine?.url ? ` (${gateway.demoEngine.url})` : ''}` : (route.upstream ?? `forward authentication only${route.host ? ` (host ${route.host})` : ''}`);
-    const who = route.policy.allowRoles.length ? `roles: ${route.policy.allowRoles.join(', ')}` : route.requireSession ? 'any logged-in user' : 'public';
+    // the whole requirement (roles, groups, users, denials, level), as `portcullis routes` prints it
+    const who = route.requireSession ? describeRoutePolicy(route) : 'public';
     lines.push(`  route ${route.name.padEnd(8)} ${base}${route.prefix} → ${target} [${who}]`);
   }
   lines.push(`  login          ${base}/login`);

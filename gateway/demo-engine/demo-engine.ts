@@ -11,6 +11,8 @@ export interface DemoEngineOptions {
   issuer: string;
   /** the `aud` values of the routes it serves (one per portal) */
   audiences: string[];
+  /** portal (`app`, `admin`) → the audiences of the routes that lead to it; a portal accepts only those */
+  portalAudiences?: Partial<Record<string, string[]>>;
   jwksUrl: string;
   logger: Logger;
 }
@@ -35,7 +37,12 @@ export async function buildDemoEngine(options: Omit<DemoEngineOptions, 'port'>):
   });
 
   for (const portal of ['app', 'admin'] as const) {
-    const guard = portal === 'admin' ? { preHandler: requireRoles('administrator') } : {};
+    // each portal is bound to its own audience: the app portal's token does not open the admin portal
+    const audience = options.portalAudiences?.[portal];
+    const guard = {
+      ...(portal === 'admin' ? { preHandler: requireRoles('administrator') } : {}),
+      ...(audience && audience.length > 0 ? { config: { engineClient: { audience } } } : {}),
+    };
     app.get(`/${portal}/whoami`, guard, async (request) => whoami(request));
     app.get(`/${portal}/`, guard, async (request, reply) => reply.type('text/html; charset=utf-8').send(portalPage(portal, request.identity!)));
     app.get(`/${portal}/headers`, guard, async (request) => ({ headers: request.headers }));

@@ -5,6 +5,7 @@ import { errors } from '../errors.js';
 import { loginPage } from '../pages/login-page.js';
 import { csrfMatches, issueCsrf } from './csrf.js';
 import { safeReturnTo } from './return-to.js';
+import { loginNameForLog } from './login-log-name.js';
 
 interface LoginForm {
   username?: unknown;
@@ -56,7 +57,7 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     const address = gw.clientAddress(request);
     const wait = await gw.throttle.retryAfter(login, address);
     if (wait > 0) {
-      request.log.warn({ user: login, address }, 'login refused: too many failures');
+      request.log.warn({ user: await loginNameForLog(login, gw.authenticators.password), address }, 'login refused: too many failures');
       reply.code(429).header('retry-after', String(wait));
       return render(request, reply, returnTo, { error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, username: login });
     }
@@ -64,7 +65,7 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     const user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
     if (!user) {
       const locked = await gw.throttle.recordFailure(login, address);
-      request.log.info({ user: login, address, locked: locked > 0 }, 'login failed: wrong user name or password');
+      request.log.info({ user: await loginNameForLog(login, gw.authenticators.password), address, locked: locked > 0 }, 'login failed: wrong user name or password');
       return render(request, reply.code(401), returnTo, { error: 'Wrong user name or password.', username: login });
     }
     await gw.throttle.recordSuccess(login);

@@ -7,6 +7,8 @@ import type { FilterContext, RouteView } from '@portcullis/filters/types.js';
 import type { GatewayContext } from '../context.js';
 import { routeDecider, type MutableFilterContext } from '../http/route-decision.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
+import type { ClientHeaderStripper } from './header-stripping.js';
+import { markUpstreamResponse } from '../http/security-headers.js';
 
 const kContext = Symbol('portcullis.filterContext');
 type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext };
@@ -20,6 +22,8 @@ export interface RouteProxyOptions {
   refusal: RefusalOptions;
   /** cookies that belong to the gateway and never reach an engine */
   gatewayCookies: readonly string[];
+  /** the fixed step of every route: client headers an engine could believe are dropped */
+  stripper: ClientHeaderStripper;
   /** a phase's condition check (richer start conditions plug in here) */
   conditionCheck?: Parameters<typeof runPhase>[2];
 }
@@ -52,15 +56,19 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     if (refused) return sendRefusal(request, reply, refused, refusal);
   };
 
-  /** The upstream request's headers: the client's, minus what the chain removed and the gateway's cookies, plus what it set. */
+  /**
+   * The upstream request's headers: the client's, minus what the fixed stripping step drops,
+   * what the chain removed and the gateway's cookies, plus what the chain set.
+   */
+  const { stripper } = options;
   const upstreamHeaders = (request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders => {
     const ctx = (request as ProxiedRequest)[kContext];
-    if (!ctx) return { ...headers };
     // Build a fresh object instead of copying and deleting: deletes push V8 objects into slow dictionary mode.
     const out: IncomingHttpHeaders = {};
-    const removed = ctx.removeHeaders;
+    const removed = ctx?.removeHeaders;
+    const connectionNamed = stripper.namedInConnection(request.headers.connection);
     for (const name in headers) {
-      if (removed.has(name)) continue;
+      if (stripper.drops(name, connectionNamed) || removed?.has(name)) continue;
       if (name === 'cookie') {
         const kept = typeof headers.cookie === 'string' ? withoutCookies(headers.cookie, gatewayCookies) : '';
         if (kept) out.cookie = kept;
@@ -68,7 +76,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
       }
       out[name] = headers[name];
     }
-    const set = ctx.upstreamHeaders;
+    const set = ctx?.upstreamHeaders;
     for (const name in set) out[name] = set[name];
     return out;
   };
@@ -82,6 +90,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     replyOptions: {
       rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => upstreamHeaders(request as FastifyRequest, headers),
       rewriteHeaders: (headers: IncomingHttpHeaders, request?: FastifyRequest) => {
+        if (request) markUpstreamResponse(request);
         const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
         if (!ctx || chain.after.length === 0) return headers;
         ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../authenticators/types.js';
 import type { ExpiringStore, SessionRecord } from './store.js';
+import { cookieValues, sessionCookieOf } from './session-cookie.js';
 import { looksLikeSessionId, newSessionId, sidClaimOf, storeKeyOf } from './session-id.js';
 
 export interface SessionSettings {
@@ -47,7 +48,7 @@ export class SessionManager {
 
   /** The session of a request, or undefined: no cookie, malformed cookie, unknown, expired. */
   async load(request: FastifyRequest): Promise<ActiveSession | undefined> {
-    const raw = request.cookies[this.#settings.cookieName];
+    const raw = sessionCookieOf(request, this.#settings.cookieName);
     if (raw === undefined) return undefined;
     if (!looksLikeSessionId(raw)) {
       request.log.debug('session cookie is malformed; treated as no session');
@@ -85,8 +86,10 @@ export class SessionManager {
    * destroyed first, so an id planted before login is worthless after it.
    */
   async create(request: FastifyRequest, reply: FastifyReply, user: AuthenticatedUser): Promise<ActiveSession> {
-    const previous = request.cookies[this.#settings.cookieName];
-    if (looksLikeSessionId(previous)) await this.#store.delete(storeKeyOf(previous));
+    // every session cookie the request carried, a tossed one too, is worthless from here on
+    for (const previous of cookieValues(request.headers.cookie, this.#settings.cookieName)) {
+      if (looksLikeSessionId(previous)) await this.#store.delete(storeKeyOf(previous));
+    }
 
     const id = newSessionId();
     const now = this.#now();

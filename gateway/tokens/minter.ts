@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { claimNamesWith, IDENTITY_ATTRIBUTES, type PortcullisTokenClaims } from '@portcullis/engine-client/token/claims.js';
+import { claimNamesWith, IDENTITY_ATTRIBUTES, TOKEN_TYPE, type PortcullisTokenClaims } from '@portcullis/engine-client/token/claims.js';
 import type { AuthenticatedUser } from '../authenticators/types.js';
 import type { SigningKeys } from './key-store.js';
 
@@ -96,7 +96,7 @@ export class TokenMinter {
     }
     const key = this.#keys.current;
     const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TOKEN_TYPE })
       .setIssuer(this.#settings.issuer)
       .setAudience(request.audience)
       .setSubject(user.loginId)

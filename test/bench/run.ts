@@ -242,6 +242,9 @@ async function main() {
     if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
   }
 
+  const { runPathPatternBench } = await import('./path-pattern.js');
+  for (const line of runPathPatternBench().lines) console.log(line);
+
   const { runRedisSessionsBench } = await import('./redis-sessions.js');
   for (const line of (await runRedisSessionsBench()).lines) console.log(line);
 

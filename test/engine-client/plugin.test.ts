@@ -157,3 +157,39 @@ describe('engine-client fastify plugin', () => {
     expect(() => requireRoles()).toThrowError(/requireRoles/);
   });
 });
+
+describe('an audience per route', () => {
+  async function portals(): Promise<FastifyInstance> {
+    app = Fastify({ logger: false });
+    await app.register(engineClient, { issuer: ISSUER, audience: ['app', 'admin'], keys: [key.publicJwk] } as EngineClientOptions);
+    app.get('/app/x', { config: { engineClient: { audience: 'app' } } }, async () => ({ portal: 'app' }));
+    app.get('/admin/x', { config: { engineClient: { audience: ['admin'] } } }, async () => ({ portal: 'admin' }));
+    app.get('/any', async () => ({ portal: 'any' }));
+    await app.ready();
+    return app;
+  }
+
+  it("accepts on a route only the tokens of that route's audience (401 TOKEN_WRONG_AUDIENCE otherwise)", async () => {
+    const a = await portals();
+    const appToken = await mint({ key, claims: { aud: 'app' } });
+    const adminToken = await mint({ key, claims: { aud: 'admin' } });
+    expect((await a.inject({ url: '/app/x', headers: bearer(appToken) })).statusCode).toBe(200);
+    expect((await a.inject({ url: '/admin/x', headers: bearer(adminToken) })).statusCode).toBe(200);
+    const crossed = await a.inject({ url: '/admin/x', headers: bearer(appToken) });
+    expect(crossed.statusCode).toBe(401);
+    expect(crossed.json().code).toBe('TOKEN_WRONG_AUDIENCE');
+    expect(crossed.headers['www-authenticate']).toContain('invalid_token');
+    expect((await a.inject({ url: '/app/x', headers: bearer(adminToken) })).statusCode).toBe(401);
+    // a route without its own audience takes any of the plugin's
+    expect((await a.inject({ url: '/any', headers: bearer(adminToken) })).statusCode).toBe(200);
+  });
+
+  it("refuses at start-up a route audience that is not one of the plugin's", async () => {
+    app = Fastify({ logger: false });
+    await app.register(engineClient, { issuer: ISSUER, audience: ['app'], keys: [key.publicJwk] } as EngineClientOptions);
+    await app.after();
+    expect(() => app!.get('/admin/x', { config: { engineClient: { audience: 'admin' } } }, async () => ({}))).toThrow(
+      expect.objectContaining({ code: 'OPTIONS_INVALID', message: expect.stringContaining("'admin' is not one of the plugin's audiences") }),
+    );
+  });
+});

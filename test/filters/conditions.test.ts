@@ -146,3 +146,15 @@ describe('the expression language', () => {
     );
   });
 });
+
+describe('paths as conditions see them', () => {
+  it('ignore case and matrix parameters, and /x/** covers /x itself', () => {
+    const matches = compileConditions({ paths: ['/cond/secret/**'] });
+    const prefixed = compileConditions({ pathPrefixes: ['/Admin/'] });
+    const at = (url: string) => ({ method: 'GET', url, headers: {} });
+    for (const url of ['/cond/secret', '/cond/secret/x', '/COND/Secret/x', '/cond/secret;jsessionid=1/x', '/cond/secret;x']) expect(matches(at(url)), url).toBe(true);
+    expect(matches(at('/cond/secretary'))).toBe(false);
+    expect(prefixed(at('/admin/x'))).toBe(true);
+    expect(prefixed(at('/ADMIN;a=b/x'))).toBe(true);
+  });
+});

@@ -13,7 +13,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forwardAuthConfig, IDENTITY_HEADERS } from '../support/forward-auth-gateway.js';
 import { renderExample } from '../support/reverse-proxies.js';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
-import { rawRequest, type RawAnswer } from '../support/raw-http.js';
+import { rawRequest, type RawAnswer } from '../support/raw-request.js';
 
 let gw: TestGateway;
 let aliceCookie: string;

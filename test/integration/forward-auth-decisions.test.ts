@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, writeUsersFile, DEMO_USERS, type TestGateway } from '../support/gateway.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/reverse-proxies.js';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
-import { rawRequest } from '../support/raw-http.js';
+import { rawRequest } from '../support/raw-request.js';
 
 describe('forward-authentication decisions', () => {
   let gw: TestGateway;

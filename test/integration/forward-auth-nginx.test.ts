@@ -4,7 +4,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forwardAuthConfig } from '../support/forward-auth-gateway.js';
 import { startEchoUpstream, startNginx, type EchoUpstream, type RunningProxy } from '../support/reverse-proxies.js';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
-import { rawRequest } from '../support/raw-http.js';
+import { rawRequest } from '../support/raw-request.js';
 
 const portOf = (url: string) => Number(new URL(url).port);
 

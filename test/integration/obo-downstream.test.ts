@@ -50,7 +50,7 @@ const processes = new Map<string, Process>();
 async function gatewayToken(user: string, roles: string[]): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ roles, groups: [], acr: 'auth.weak', amr: ['pwd'] })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'gw-1' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'gw-1', typ: 'portcullis+jwt' })
     .setIssuer('portcullis-test')
     .setAudience('workflow')
     .setSubject(user)

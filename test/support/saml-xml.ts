@@ -33,6 +33,10 @@ export interface ResponseOptions {
   destination?: string | null;
   recipient?: string;
   attributes?: Record<string, string | string[]>;
+  /** raw XML appended inside the AttributeStatement, unescaped (markup-in-value attacks) */
+  attributeXml?: string;
+  /** raw XML placed inside the assertion after the AttributeStatement, unescaped (deep-nesting attacks) */
+  assertionXml?: string;
   authnContextClassRef?: string;
   sessionIndex?: string;
   assertionId?: string;
@@ -64,7 +68,7 @@ export function buildResponse(o: ResponseOptions): string {
       const values = (Array.isArray(v) ? v : [v]).map((x) => `<saml:AttributeValue>${esc(x)}</saml:AttributeValue>`).join('');
       return `<saml:Attribute Name="${esc(name)}">${values}</saml:Attribute>`;
     })
-    .join('');
+    .join('') + (o.attributeXml ?? '');
   const assertionId = o.assertionId ?? newId();
   const xml =
     `<samlp:Response xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${newId()}" Version="2.0" IssueInstant="${iso(now)}"${destination}${irt}>` +
@@ -81,6 +85,7 @@ export function buildResponse(o: ResponseOptions): string {
     `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${esc(o.sessionIndex ?? newId())}">` +
     `<saml:AuthnContext><saml:AuthnContextClassRef>${esc(o.authnContextClassRef ?? AC_PASSWORD)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
+    (o.assertionXml ?? '') +
     `</saml:Assertion></samlp:Response>`;
   const sign = o.sign ?? 'assertion';
   let out = xml;

@@ -6,6 +6,7 @@ import { DEFAULTS } from '@portcullis/config/defaults.js';
 import { GatewayError, errors } from '../../errors.js';
 import { LoginThrottle } from '../../login/throttle.js';
 import type { AuthenticatedUser, AuthenticatorContext, PasswordAuthenticator, RequestAuthenticator } from '../types.js';
+import { loginNameForLog } from '../../login/login-log-name.js';
 import { readBasicCredentials } from './basic-credentials.js';
 
 /**
@@ -58,7 +59,7 @@ export function createBasicAuthenticator(config: BasicAuthenticatorConfig, ctx: 
       const verified = await users.verify(login, password, { clientAddress: address, log: request.log });
       if (!verified) {
         const locked = await throttle.recordFailure(login, address);
-        log.info({ event: 'basic-failed', login, clientAddress: address, locked: locked > 0 }, 'HTTP Basic credentials refused');
+        log.info({ event: 'basic-failed', login: await loginNameForLog(login, [users]), clientAddress: address, locked: locked > 0 }, 'HTTP Basic credentials refused');
         if (locked > 0) throw errors.loginThrottled(locked);
         throw invalid();
       }

@@ -62,6 +62,7 @@ export async function createFileAuthenticator(config: FileAuthenticatorConfig, c
         authenticator: config.name,
       };
     },
+    knowsUser: (login) => users.has(login),
     async close() {
       clearTimeout(timer);
       watcher?.close();

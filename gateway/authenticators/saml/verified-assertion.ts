@@ -1,6 +1,6 @@
 import type { Element as XElement } from '@xmldom/xmldom';
 import { SAML_ERROR_CODES as C, refused } from './errors.js';
-import { NS, attr, childElements, descendants, firstChild, parseXmlStrict, textOf } from './xml.js';
+import { NS, attr, childElements, exactTextOf, firstChild, parseXmlStrict, textOf } from './xml.js';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
@@ -100,15 +100,23 @@ function checkBearerConfirmation(subject: XElement, expect: AssertionExpectation
   throw refused(first.code, first.message);
 }
 
+/**
+ * Attribute values exactly as the IdP wrote them: `"admins "` stays `"admins "` (it is not the
+ * group `admins`), and a value with element content is refused rather than flattened into
+ * text. Empty values are dropped. Only AttributeValue children of the Attribute count.
+ */
 function readAttributes(assertion: XElement): Record<string, string[]> {
   const out: Record<string, string[]> = Object.create(null);
   for (const statement of childElements(assertion, NS.assertion, 'AttributeStatement')) {
     for (const a of childElements(statement, NS.assertion, 'Attribute')) {
       const name = attr(a, 'Name');
       if (!name) continue;
-      const values = descendants(a, NS.assertion, 'AttributeValue')
-        .map((v) => v.textContent?.trim() ?? '')
-        .filter((v) => v.length > 0);
+      const values: string[] = [];
+      for (const v of childElements(a, NS.assertion, 'AttributeValue')) {
+        const text = exactTextOf(v);
+        if (text === undefined) throw refused(C.malformed, `a value of attribute ${name} contains markup`);
+        if (text.length > 0) values.push(text);
+      }
       out[name] = [...(out[name] ?? []), ...values];
     }
   }

@@ -1,5 +1,6 @@
 import { DOMParser } from '@xmldom/xmldom';
 import type { Document as XDocument, Element as XElement, Node as XNode } from '@xmldom/xmldom';
+import { MAX_XML_DEPTH, nestsDeeperThan } from './xml-depth.js';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -24,10 +25,12 @@ export class XmlParseError extends Error {
 
 /**
  * Parse XML, stopping at the first error or warning. A DOCTYPE is refused: SAML never needs
- * one and it is how entity expansion attacks start.
+ * one and it is how entity expansion attacks start. So is nesting deeper than MAX_XML_DEPTH,
+ * found by a cheap scan before the parser (and the recursive walks after it) ever run.
  */
 export function parseXmlStrict(xml: string): XDocument {
   if (/<!DOCTYPE/i.test(xml)) throw new XmlParseError('DOCTYPE is not allowed');
+  if (nestsDeeperThan(xml, MAX_XML_DEPTH)) throw new XmlParseError(`elements nest deeper than ${MAX_XML_DEPTH} levels`);
   const parser = new DOMParser({
     onError: (level: string, message: string) => {
       throw new XmlParseError(`${level}: ${message}`);
@@ -77,6 +80,15 @@ export function hasCommentOrInstruction(root: XNode): boolean {
     if (n.nodeType === ELEMENT_NODE && hasCommentOrInstruction(n)) return true;
   }
   return false;
+}
+
+/**
+ * The exact text of an element that must hold text only: no trimming, and undefined when
+ * it has element content (markup inside a value is never joined into text).
+ */
+export function exactTextOf(el: XElement): string | undefined {
+  for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === ELEMENT_NODE) return undefined;
+  return el.textContent ?? '';
 }
 
 export function textOf(el: XElement | undefined): string | undefined {

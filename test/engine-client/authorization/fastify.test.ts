@@ -24,6 +24,7 @@ const identities: Record<string, { user: string; roles: string[]; groups: string
   rita: { user: 'rita', roles: ['user'], groups: ['reviewers'] },
   otto: { user: 'otto', roles: ['user'], groups: [] },
   admin: { user: 'adele', roles: ['authz-admin'], groups: [] },
+  auditor: { user: 'aude', roles: ['user', 'policy-admin'], groups: [] },
 };
 
 async function build(options: Partial<Parameters<typeof authorizationPlugin>[1]> = {}): Promise<FastifyInstance> {
@@ -74,9 +75,9 @@ describe('fastify helper and REST endpoints', () => {
   });
 
   it('lists the rules of a resource, optionally for one operation', async () => {
-    const all = (await (await get('/authorizations/resources/review-task/rules', 'otto')).json()) as { rules: { id: string; operation: string }[] };
+    const all = (await (await get('/authorizations/resources/review-task/rules', 'auditor')).json()) as { rules: { id: string; operation: string }[] };
     expect(all.rules.map((r) => r.operation).sort()).toEqual(['ADD_COMMENT', 'CLAIM_TASK', 'CLAIM_TASK', 'COMPLETE_TASK', 'COMPLETE_TASK']);
-    const some = (await (await get('/authorizations/resources/review-task/rules?operation=COMPLETE_TASK', 'otto')).json()) as { rules: { scope: string }[] };
+    const some = (await (await get('/authorizations/resources/review-task/rules?operation=COMPLETE_TASK', 'auditor')).json()) as { rules: { scope: string }[] };
     expect(some.rules.map((r) => r.scope)).toEqual(['ASSIGNEE', 'OTHERS']);
   });
 
@@ -92,16 +93,28 @@ describe('fastify helper and REST endpoints', () => {
     const bad = await get('/authorizations/resources/review-task/operations/FLY_AWAY', 'otto');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'POLICY_UNKNOWN_OPERATION', message: "Not supported operation 'FLY_AWAY'" });
-    const badFilter = await get('/authorizations/resources/review-task/rules?operation=FLY_AWAY', 'otto');
+    const badFilter = await get('/authorizations/resources/review-task/rules?operation=FLY_AWAY', 'auditor');
     expect(badFilter.status).toBe(400);
     const missing = await get('/authorizations/resources/ghost/operations/LIST_TASK', 'otto');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { code: string }).code).toBe('POLICY_UNKNOWN_RESOURCE');
-    expect((await get('/authorizations/resources/ghost/rules', 'otto')).status).toBe(404);
+    expect((await get('/authorizations/resources/ghost/rules', 'auditor')).status).toBe(404);
+  });
+
+  it('by default refuses to list resources and rules (403) to a caller without the policy-admin role', async () => {
+    for (const path of ['/authorizations/resources', '/authorizations/resources/review-task/rules', '/authorizations/resources/review-task/rules?operation=CLAIM_TASK']) {
+      const res = await get(path, 'otto');
+      expect(res.status, path).toBe(403);
+      const body = (await res.json()) as { code: string; message: string; rules?: unknown };
+      expect(body.code).toBe('AUTHZ_DENIED');
+      expect(body.message).toContain('policy-admin');
+      expect(JSON.stringify(body)).not.toContain('rita');
+    }
+    expect((await get('/authorizations/resources', 'rita')).status).toBe(403);
   });
 
   it('lists resources and operations', async () => {
-    const body = (await (await get('/authorizations/resources', 'otto')).json()) as { resources: string[]; operations: string[] };
+    const body = (await (await get('/authorizations/resources', 'auditor')).json()) as { resources: string[]; operations: string[] };
     expect(body.resources).toEqual(['review-task']);
     expect(body.operations).toContain('reports:export');
   });
@@ -118,6 +131,11 @@ describe('options', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('an empty viewRoles (open to everyone) fails at start-up', async () => {
+    const app = Fastify();
+    await expect(app.register(authorizationPlugin, { policy, viewRoles: [] }).ready()).rejects.toMatchObject({ code: 'AUTHZ_OPTIONS_INVALID', message: expect.stringMatching(/^viewRoles: /) });
   });
 
   it('a missing policy fails at start-up with a coded error', async () => {

@@ -19,7 +19,7 @@ describe('an engine guarding an operation with a verified token', () => {
   const token = (sub: string, groups: string[]) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ roles: ['user'], groups, acr: 'auth.weak', amr: ['pwd'] })
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'portcullis+jwt' })
       .setIssuer('portcullis-test')
       .setAudience('invoices')
       .setSubject(sub)

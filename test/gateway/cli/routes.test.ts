@@ -59,7 +59,7 @@ routes:
     const text = cli.out();
     const ops = text.slice(text.indexOf('route ops'), text.indexOf('route docs'));
     const order = [...ops.matchAll(/^\s+\d+\. (\w+)\s+(\d+)\s+([\w-]+)/gm)].map((m) => m[3]);
-    expect(order).toEqual(['ip-allow-list', 'require-session', 'route-policy', 'strip-identity-headers', 'forwarded-headers', 'identity-headers', 'attach-token', 'stamp']);
+    expect(order).toEqual(['ip-allow-list', 'require-session', 'route-policy', 'forwarded-headers', 'identity-headers', 'attach-token', 'stamp']);
     expect(ops).toContain('policy: allow roles ops; needs auth.strong (403 otherwise)');
     expect(ops).toMatch(/ip-allow-list\s+routes\[ops\]\.filters\[0\] \(built-in ip-allow-list\): only 10\.0\.0\.0\/8 may use this route/);
     expect(ops).toContain('runs only when method is POST and path starts with /ops/api/');

@@ -70,6 +70,6 @@ describe('token minter', () => {
     expect(claims.uid).toBe('bob');
     expect(claims.mail).toBe('bob@example.test');
     expect(claims.loginId).toBeUndefined();
-    expect(decodeProtectedHeader(await m.tokenFor({ user, audience: 'app', cacheKey: 's' })).typ).toBe('JWT');
+    expect(decodeProtectedHeader(await m.tokenFor({ user, audience: 'app', cacheKey: 's' })).typ).toBe('portcullis+jwt');
   });
 });

@@ -64,6 +64,16 @@ function hmac(payload: object, header: object, secret: Buffer): string {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
+/** The same signature bytes with the unused low bits of the last base64url character set (a decoder ignores them). */
+function withUnusedBitsSet(token: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  const unused = (signature.length * 6) % 8; // bits of the last character that carry nothing
+  const last = alphabet.indexOf(signature.at(-1)!);
+  const changed = alphabet[last | ((1 << unused) - 1)] === signature.at(-1) ? alphabet[last & ~((1 << unused) - 1)]! : alphabet[last | ((1 << unused) - 1)]!;
+  return token.slice(0, -1) + changed;
+}
+
 async function main(): Promise<void> {
   const edHeader = { alg: 'EdDSA', kid: 'ed-1', typ: 'JWT' };
   const good = await sign(claims(), ed.privateKey, edHeader);
@@ -73,7 +83,9 @@ async function main(): Promise<void> {
   const valid: Record<string, string> = {
     'eddsa': good,
     'es256': await sign(claims(), es.privateKey, { alg: 'ES256', kid: 'es-1', typ: 'JWT' }),
-    'rs256': await sign(claims(), rs.privateKey, { alg: 'RS256', kid: 'rs-1' }),
+    'rs256': await sign(claims(), rs.privateKey, { alg: 'RS256', kid: 'rs-1', typ: 'portcullis+jwt' }),
+    'typ-portcullis-jwt': await sign(claims(), ed.privateKey, { ...edHeader, typ: 'portcullis+jwt' }),
+    'typ-with-media-type-prefix': await sign(claims(), ed.privateKey, { ...edHeader, typ: 'application/portcullis+jwt' }),
     'delegated-with-act': await sign(claims({ act: { sub: 'svc-batch', act: { sub: 'svc-scheduler' } } }), ed.privateKey, edHeader),
     'audience-list-naming-us': await sign(claims({ aud: ['other-engine', AUDIENCE] }), ed.privateKey, edHeader),
     'expired-within-clock-tolerance': await sign(claims({ exp: NOW - 5 }), ed.privateKey, edHeader),
@@ -87,16 +99,16 @@ async function main(): Promise<void> {
     'hs256-ed25519-public-jwk-as-secret': [hmac(claims(), { alg: 'HS256', kid: 'ed-1' }, Buffer.from(JSON.stringify(trusted.keys[0]))), 'TOKEN_ALG_NOT_ALLOWED'],
     'hs512-raw-public-key-bytes-as-secret': [hmac(claims(), { alg: 'HS512', kid: 'ed-1' }, Buffer.from(trusted.keys[0].x!, 'base64url')), 'TOKEN_ALG_NOT_ALLOWED'],
     'ps256-not-in-allow-list': [await sign(claims(), rs.privateKey, { alg: 'PS256', kid: 'rs-1' }), 'TOKEN_ALG_NOT_ALLOWED'],
-    'es256-signature-under-ed25519-kid': [await sign(claims(), attackerEs.privateKey, { alg: 'ES256', kid: 'ed-1' }), 'TOKEN_UNKNOWN_KID'],
+    'es256-signature-under-ed25519-kid': [await sign(claims(), attackerEs.privateKey, { alg: 'ES256', kid: 'ed-1', typ: 'JWT' }), 'TOKEN_UNKNOWN_KID'],
     'attacker-key-under-trusted-kid': [await sign(claims(), attacker.privateKey, edHeader), 'TOKEN_BAD_SIGNATURE'],
     'payload-swapped-roles-admin': [`${goodHeader}.${b64(claims({ roles: ['admin'] }))}.${goodSignature}`, 'TOKEN_BAD_SIGNATURE'],
     'signature-stripped': [`${goodHeader}.${good.split('.')[1]}.`, 'TOKEN_BAD_SIGNATURE'],
     'embedded-jwk-header-attacker-key': [
-      await sign(claims(), attacker.privateKey, { alg: 'EdDSA', kid: 'attacker', jwk: attacker.publicKey.export({ format: 'jwk' }) }),
+      await sign(claims(), attacker.privateKey, { alg: 'EdDSA', kid: 'attacker', typ: 'JWT', jwk: attacker.publicKey.export({ format: 'jwk' }) }),
       'TOKEN_UNKNOWN_KID',
     ],
-    'jku-header-to-attacker-jwks': [await sign(claims(), attacker.privateKey, { alg: 'EdDSA', kid: 'attacker', jku: 'https://attacker.test/jwks.json' }), 'TOKEN_UNKNOWN_KID'],
-    'kid-path-traversal': [await sign(claims(), attacker.privateKey, { alg: 'EdDSA', kid: '../../../../dev/null' }), 'TOKEN_UNKNOWN_KID'],
+    'jku-header-to-attacker-jwks': [await sign(claims(), attacker.privateKey, { alg: 'EdDSA', kid: 'attacker', typ: 'JWT', jku: 'https://attacker.test/jwks.json' }), 'TOKEN_UNKNOWN_KID'],
+    'kid-path-traversal': [await sign(claims(), attacker.privateKey, { alg: 'EdDSA', kid: '../../../../dev/null', typ: 'JWT' }), 'TOKEN_UNKNOWN_KID'],
     'kid-missing': [await sign(claims(), ed.privateKey, { alg: 'EdDSA' }), 'TOKEN_MALFORMED'],
     'kid-not-a-string': [rawEd25519(claims(), { alg: 'EdDSA', kid: 1 }, ed.privateKey), 'TOKEN_MALFORMED'],
     'crit-unknown-extension': [rawEd25519(claims(), { ...edHeader, crit: ['exp-ext'], 'exp-ext': true }, ed.privateKey), 'TOKEN_MALFORMED'],
@@ -114,6 +126,11 @@ async function main(): Promise<void> {
     'acr-unknown-level': [await sign(claims({ acr: 'auth.root' }), ed.privateKey, edHeader), 'TOKEN_CLAIM_INVALID'],
     'payload-not-json': [`${goodHeader}.${b64('not json')}.${goodSignature}`, 'TOKEN_BAD_SIGNATURE'],
     'jwe-shaped-five-parts': [`${b64({ alg: 'RSA-OAEP', enc: 'A256GCM' })}.a.b.c.d`, 'TOKEN_MALFORMED'],
+    'typ-secevent-jwt': [await sign(claims(), ed.privateKey, { ...edHeader, typ: 'secevent+jwt' }), 'TOKEN_TYPE_NOT_ALLOWED'],
+    'typ-access-token-at-jwt': [await sign(claims(), ed.privateKey, { ...edHeader, typ: 'at+jwt' }), 'TOKEN_TYPE_NOT_ALLOWED'],
+    'typ-missing': [await sign(claims(), ed.privateKey, { alg: 'EdDSA', kid: 'ed-1' }), 'TOKEN_TYPE_NOT_ALLOWED'],
+    'signature-last-char-differs-in-unused-bits': [withUnusedBitsSet(good), 'TOKEN_MALFORMED'],
+    'payload-padded-with-equals': [`${goodHeader}.${good.split('.')[1]}==.${goodSignature}`, 'TOKEN_MALFORMED'],
     'header-not-json': [`${b64('{"alg":')}.${b64(claims())}.${goodSignature}`, 'TOKEN_MALFORMED'],
   };
 

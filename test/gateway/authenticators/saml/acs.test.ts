@@ -69,6 +69,28 @@ describe('SAML ACS: SP-initiated login', () => {
     expect((user.extra?.saml as { idp: string; nameId: string }).nameId).toBe('alice');
   });
 
+  it('takes attribute values exactly: "admins " is not the group admins', async () => {
+    const { requestId } = await h.startLogin('/');
+    const res = await h.postToAcs(h.idp.response({ user: 'alice', inResponseTo: requestId, attributes: { groups: ['admins ', ' staff', 'staff'] } }), '/');
+    expect(res.statusCode).toBe(302);
+    const { user } = h.completion.logins.at(-1)!;
+    expect(user.groups).toEqual([' staff', 'admins ', 'staff']);
+    expect(user.roles).toEqual(['user']);
+  });
+
+  it('refuses an attribute value with element content instead of joining it into text', async () => {
+    const { requestId } = await h.startLogin('/');
+    const markup = '<saml:Attribute Name="groups"><saml:AttributeValue>adm<saml:X>ins</saml:X></saml:AttributeValue></saml:Attribute>';
+    await expectRefused(h.idp.response({ user: 'alice', inResponseTo: requestId, attributes: {}, attributeXml: markup }), C.malformed, 400);
+  });
+
+  it('refuses deeply nested XML before parsing it', async () => {
+    const { requestId } = await h.startLogin('/');
+    const deep = '<saml:Advice>'.repeat(6000) + '</saml:Advice>'.repeat(6000);
+    await expectRefused(h.idp.response({ user: 'alice', inResponseTo: requestId, assertionXml: deep, sign: 'none' }), C.malformed, 400);
+    expect(h.logs.some((l) => String(l.msg ?? '').includes('nest deeper') || JSON.stringify(l).includes('nest deeper'))).toBe(true);
+  });
+
   it('raises the level to auth.strong when the IdP reports a multi-factor context', async () => {
     const { requestId } = await h.startLogin('/');
     const res = await h.postToAcs(h.idp.response({ user: 'bob', inResponseTo: requestId, authnContextClassRef: AC_MFA }), '/');

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/**
+ * Strict security headers on everything the gateway itself answers (login, message, refusal
+ * and error pages, JSON errors, JWKS): no page can be framed (clickjacking of the login form),
+ * no content is sniffed into another type, no referrer leaves the gateway with a return path
+ * in it, scripts do not run at all, and behind https the browser keeps to https. What an
+ * engine answers through a route is the engine's business and passes as it is.
+ */
+
+/** Gateway pages use one inline style block and no script; forms post to the gateway only. */
+export const GATEWAY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-frame-options': 'DENY',
+  'content-security-policy': GATEWAY_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
+/** One year, the usual preload minimum; only sent when the public URL is https. */
+export const HSTS = 'max-age=31536000; includeSubDomains';
+
+const upstreamAnswered = new WeakSet<FastifyRequest>();
+
+/** The route proxy calls this when the response it is about to send is the engine's. */
+export function markUpstreamResponse(request: FastifyRequest): void {
+  upstreamAnswered.add(request);
+}
+
+export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (upstreamAnswered.has(request)) return payload;
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    if (options.https) reply.header('strict-transport-security', HSTS);
+    return payload;
+  });
+}
