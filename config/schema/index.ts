@@ -5,6 +5,7 @@ import { secretRef, durationSeconds, urlString } from './common.js';
 import { DEFAULTS } from '../defaults.js';
 import { checkConsistency } from './consistency.js';
 import { addressOrRange } from './technical.js';
+import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -17,6 +18,9 @@ export const serverSchema = z.strictObject({
   trustedProxies: z.array(addressOrRange).default([]),
   /** request body limit for login forms and the like (bytes) */
   bodyLimit: z.number().int().positive().default(DEFAULTS.server.bodyLimit),
+  /** TLS on the main listener; without it the gateway speaks plain HTTP (behind a TLS-terminating proxy) */
+  tls: tlsSchema.optional(),
+  shutdown: shutdownSchema.default(() => shutdownSchema.parse({})),
 });
 
 export const redisSchema = z.strictObject({
@@ -83,6 +87,7 @@ export const portcullisConfigSchema = z.strictObject({
   /** filters added to every route, before the route's own */
   globalFilters: z.array(filterRefSchema).default([]),
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
+  metrics: metricsSchema.default(() => metricsSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 

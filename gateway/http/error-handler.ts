@@ -9,7 +9,7 @@ const GENERIC: Record<number, string> = {
 };
 
 /**
- * Renders every error as `{statusCode, code, error, message}`. Client errors keep their
+ * Renders every error as `{statusCode, code, error, message, requestId}`. Client errors keep their
  * message (they name the problem); server errors are logged in full and answered with a
  * generic message, so no stack trace, secret or internal detail leaves the gateway.
  */
@@ -24,5 +24,7 @@ export function errorHandler(error: FastifyError & { expose?: boolean; headers?:
     code: error.code ?? (statusCode >= 500 ? 'GW_INTERNAL' : 'GW_BAD_REQUEST'),
     error: STATUS_CODES[statusCode] ?? 'Error',
     message: exposed ? error.message : (GENERIC[statusCode] ?? GENERIC[500]),
+    requestId: request.id,
   });
 }
+

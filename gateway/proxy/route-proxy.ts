@@ -7,6 +7,8 @@ import type { FilterContext, FilterSubject, RouteView } from '@portcullis/filter
 import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from '../http/identify.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
+import { REQUEST_ID_HEADER } from '../http/request-id.js';
+import { markUpstreamHeaders, markUpstreamStart } from '../ops/gateway-metrics.js';
 
 /** require-session's priority: the point in the access phase where the caller is identified */
 const IDENTIFY_PRIORITY = 100;
@@ -81,7 +83,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
   /** The upstream request's headers: the client's, minus what the chain removed and the gateway's cookies, plus what it set. */
   const upstreamHeaders = (request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders => {
     const ctx = (request as ProxiedRequest)[kContext];
-    if (!ctx) return { ...headers };
+    if (!ctx) return { ...headers, [REQUEST_ID_HEADER]: request.id };
     // Build a fresh object instead of copying and deleting: deletes push V8 objects into slow dictionary mode.
     const out: IncomingHttpHeaders = {};
     const removed = ctx.removeHeaders;
@@ -96,6 +98,8 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     }
     const set = ctx.upstreamHeaders;
     for (const name in set) out[name] = set[name];
+    // the engine logs under the gateway's id, never one the client chose
+    out[REQUEST_ID_HEADER] = request.id;
     return out;
   };
 
@@ -106,8 +110,12 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     websocket: options.route.websocket,
     preHandler: preHandler as never,
     replyOptions: {
-      rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => upstreamHeaders(request as FastifyRequest, headers),
+      rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
+        markUpstreamStart(request);
+        return upstreamHeaders(request, headers);
+      },
       rewriteHeaders: (headers: IncomingHttpHeaders, request?: FastifyRequest) => {
+        if (request) markUpstreamHeaders(request);
         const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
         if (!ctx || chain.after.length === 0) return headers;
         ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };
@@ -122,6 +130,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
           code: timeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNAVAILABLE',
           error: timeout ? 'Gateway Timeout' : 'Bad Gateway',
           message: `the application behind ${view.prefix} is not reachable`,
+          requestId: reply.request.id,
         });
       },
     },

@@ -83,6 +83,8 @@ export class MemoryStore implements ExpiringStore {
     return { sessions: this.#sessions.size, other: this.#other.size };
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.#sessions.clear();
     this.#other.clear();

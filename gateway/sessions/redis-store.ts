@@ -43,6 +43,10 @@ export class RedisStore implements ExpiringStore {
     return Number(await command.call(this.#redis, this.#prefix + key, Math.max(1, Math.ceil(windowSeconds))));
   }
 
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }

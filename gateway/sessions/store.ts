@@ -22,5 +22,7 @@ export interface ExpiringStore {
   delete(key: string): Promise<void>;
   /** add 1 and return the new count; the window starts with the first increment */
   increment(key: string, windowSeconds: number): Promise<number>;
+  /** resolves when the store answers (readiness); rejects when it cannot be reached */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

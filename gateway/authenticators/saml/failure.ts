@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { AUDIT_EVENTS } from '../../ops/audit-events.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { messagePage } from '../../pages/message-page.js';
 import { SamlError } from './errors.js';
@@ -19,7 +20,7 @@ export function replyLoginFailed(request: FastifyRequest, reply: FastifyReply, e
   const code = known ? err.code : 'SAML_INTERNAL_ERROR';
   const statusCode = known ? err.statusCode : 500;
   const cause = known && err.cause instanceof Error ? err.cause.message : undefined;
-  const entry = { incident, code, statusCode, ...context, reason: err instanceof Error ? err.message : String(err), cause };
+  const entry = { event: AUDIT_EVENTS.loginFailed, incident, code, statusCode, ...context, reason: err instanceof Error ? err.message : String(err), cause };
   if (known && statusCode < 500) request.log.warn(entry, 'saml login refused');
   else request.log.error({ ...entry, stack: err instanceof Error ? err.stack : undefined }, 'saml login failed');
   return reply
