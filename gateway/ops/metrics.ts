@@ -97,7 +97,3 @@ export function methodClass(method: string): 'read' | 'write' {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 'read' : 'write';
 }
 
-/** 2xx … 5xx: status classes keep the label bounded. */
-export function statusClass(status: number): string {
-  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
-}
