@@ -139,12 +139,12 @@ export interface BuildOptions extends GatewayOptions {
   metrics?: Metrics;
   /** /readyz turns red when `draining` is set */
   lifecycle?: Lifecycle;
-  /** a store to reuse (a reload that keeps sessions); the app then leaves it open when it closes */
+  /** a store to reuse (a reload that keeps sessions); the new app owns it from then on */
   store?: ExpiringStore;
 }
 
 /** Build the fastify app of the gateway without listening (tests use inject on it). */
-export async function buildGateway(config: PortcullisConfig, options: BuildOptions): Promise<{ app: FastifyInstance; context: GatewayContext }> {
+export async function buildGateway(config: PortcullisConfig, options: BuildOptions): Promise<{ app: FastifyInstance; context: GatewayContext; handOverStore(): void }> {
   const env = options.env ?? process.env;
   const production = env.NODE_ENV === 'production';
   const log = options.logger;
@@ -155,9 +155,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
   const metrics = options.metrics ?? disabledMetrics();
   const instruments = gatewayInstruments(metrics);
-  const ownsStore = !options.store;
+  const createdStore = !options.store;
   const rawStore = options.store ?? (await createStore(config, options.configDir, env, log));
-  const store = metrics.enabled && ownsStore ? instrumentStore(rawStore, instruments) : rawStore;
+  const store = metrics.enabled && createdStore ? instrumentStore(rawStore, instruments) : rawStore;
+  // a reload hands the store to the next app; this one then leaves it open when it closes
+  let ownsStore = true;
   const sessions = new SessionManager(store, { ...config.session, secureCookies });
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
@@ -180,7 +182,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
     });
   } catch (err) {
-    if (ownsStore) await store.close();
+    if (createdStore) await store.close();
     throw err;
   }
   const minter = new TokenMinter(keys, {
@@ -296,7 +298,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     for (const a of authenticators) await a.close?.();
     if (ownsStore) await store.close();
   });
-  return { app, context };
+  return { app, context, handOverStore: () => void (ownsStore = false) };
 }
 
 function demoUpstream(url: string | undefined, route: string): string {

@@ -43,6 +43,8 @@ export interface GatewayRuntime {
 interface Built {
   app: FastifyInstance;
   context: GatewayContext;
+  /** the store goes on to the next app: closing this one leaves it open */
+  handOverStore(): void;
 }
 
 export interface RuntimeParts {
@@ -114,12 +116,19 @@ export function createRunningGateway(parts: RuntimeParts): GatewayRuntime {
         // the certificate first: a reload that cannot serve TLS is refused before anything is built
         const tls = config.server.tls && before.context.config.server.tls ? await tlsOf(config) : undefined;
         next = await parts.rebuild(config, keepStore ? before.context.store : undefined);
+        try {
+          await next.app.ready();
+        } catch (err) {
+          await next.app.close().catch(() => {});
+          throw err;
+        }
         if (tls) listener.setSecureContext(tls);
       } catch (err) {
         log.error({ event: AUDIT_EVENTS.configReload, result: 'refused', code: (err as { code?: string }).code, reason: (err as Error).message }, 'configuration reload refused; the running configuration stays');
         return { ok: false, error: err as Error };
       }
       listener.use(next.app);
+      if (keepStore) before.handOverStore();
       current = next;
       const restartNeeded = restartOnly(before.context.config, config);
       const kid = next.context.keys.current.kid;
