@@ -2,7 +2,7 @@
  * `portcullis start`: load the configuration (or the embedded demo), apply command-line
  * overrides, start the gateway, and stop it cleanly on SIGINT/SIGTERM.
  */
-import { loadConfig } from '@portcullis/config/loader.js';
+import { loadConfig } from './gateway-config.js';
 import type { CliCommand, CliIO } from './command.js';
 import { numberOrText, parseOptions } from './args.js';
 import { formatBanner } from './banner.js';
@@ -50,10 +50,12 @@ certificates with it); a configuration that does not load is refused and the run
       dataDir: resolve(io.cwd, loaded.config.server.dataDir),
       env: io.env,
     });
+    const reloadConfig = async () => (await loadConfig(configPath, { env: io.env, cwd: io.cwd, overrides })).config;
+    // the signal handlers are in place before the banner says the gateway is up
+    const stopped = waitForStop(gateway, io, reloadConfig);
     // stdout carries only JSON log lines; the human banner goes to stderr
     io.stderr.write(formatBanner(gateway, loaded.config, { file: loaded.file, isDemo: loaded.isDemo }));
-    const reloadConfig = async () => (await loadConfig(configPath, { env: io.env, cwd: io.cwd, overrides })).config;
-    return waitForStop(gateway, io, reloadConfig);
+    return stopped;
   },
 };
 
