@@ -81,6 +81,9 @@ function waitForStop(gateway: RunningGateway, io: CliIO, reloadConfig: () => Pro
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           process.off('SIGHUP', reload);
+          // a socket to a silent engine can outlive the drain inside the proxy's pool: the
+          // process ends anyway, shortly after the log is flushed (unref: an idle loop exits sooner)
+          setTimeout(() => process.exit(0), 200).unref();
           resolveExit(0);
         },
         (err: unknown) => {
