@@ -39,7 +39,8 @@ describe('reload', () => {
   });
 
   it('refuses a configuration that cannot be built and keeps serving the running one', async () => {
-    const broken = portcullisConfigSchema.parse({ ...input, routes: [{ name: 'app', prefix: '/app/', upstream: 'http://demo-engine.invalid', policy: { stepUp: 'no-such-idp' } }] });
+    // valid to the schema, but its users file is gone: building the gateway fails
+    const broken = portcullisConfigSchema.parse({ ...input, authenticators: [{ type: 'file', name: 'local', usersFile: 'no-such-users.yaml' }] });
     const report = await gateway.reload(broken);
     expect(report.ok).toBe(false);
     expect(gateway.logs()).toContain('configuration reload refused');
