@@ -49,4 +49,14 @@ export const DEFAULTS = {
     header: 'authorization',
     scheme: 'Bearer',
   },
+  operations: {
+    tls: { minVersion: 'TLSv1.2' },
+    shutdown: {
+      /** load balancers see readiness red before the listener closes; 0 when nothing polls it */
+      readinessGraceSeconds: 0,
+      /** long enough for ordinary requests, short enough for an orchestrator's kill timeout (30 s) */
+      drainTimeoutSeconds: 10,
+    },
+    metrics: { host: '127.0.0.1', port: 9464, path: '/metrics' },
+  },
 } as const;

@@ -70,7 +70,8 @@ function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (!isMapping(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
+  // the key stays (as undefined): an unknown option is an error even when its value is empty
+  for (const [k, v] of Object.entries(value)) out[k] = v === null ? undefined : dropNulls(v);
   return out;
 }
 

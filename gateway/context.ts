@@ -7,6 +7,7 @@ import type { ExpiringStore } from './sessions/store.js';
 import type { LoginThrottle } from './login/throttle.js';
 import type { TokenMinter } from './tokens/minter.js';
 import type { SigningKeys } from './tokens/key-store.js';
+import type { GatewayInstruments } from './ops/gateway-metrics.js';
 
 /** Everything the gateway's route modules share, built once at start-up. */
 export interface GatewayContext {
@@ -27,6 +28,8 @@ export interface GatewayContext {
     readonly routed: readonly RoutedAuthenticator[];
     readonly request: readonly RequestAuthenticator[];
   };
+  /** metrics instruments (no-ops when metrics are off) */
+  readonly instruments: GatewayInstruments;
   /** the decided client address (socket, or X-Forwarded-For from trusted proxies) */
   clientAddress(request: FastifyRequest): string;
 }

@@ -10,6 +10,7 @@ import { createAuthenticators } from './authenticators/registry.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
+import { createRequestIdGenerator, registerRequestIdHeader } from './http/request-id.js';
 import { lazyChildLoggerFactory } from './http/lazy-request-logger.js';
 import { registerEntryRateLimit } from './http/entry-rate-limit.js';
 import { registerLoginRoutes } from './login/login-routes.js';
@@ -36,6 +37,15 @@ import { registerRequestGuard, rewriteToCanonical } from './http/request-guard.j
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { ClientHeaderStripper } from './proxy/header-stripping.js';
 import { sessionCookieName } from './sessions/session-cookie.js';
+import { resolveSecret } from '@portcullis/config/secrets.js';
+import type { ExpiringStore } from './sessions/store.js';
+import { createMetrics, disabledMetrics, type Metrics } from './ops/metrics.js';
+import { gatewayInstruments, instrumentStore, registerLdapPoolGauge, registerRequestMetrics } from './ops/gateway-metrics.js';
+import { MainListener } from './ops/main-listener.js';
+import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js';
+import { registerReadiness } from './ops/readiness.js';
+import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops/running-gateway.js';
+import { loadTlsOptions } from './ops/tls-files.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -49,12 +59,11 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface RunningGateway {
-  app: FastifyInstance;
-  context: GatewayContext;
-  /** where the gateway listens, e.g. http://127.0.0.1:8080 */
-  url: string;
+export interface RunningGateway extends GatewayRuntime {
   demoEngine?: RunningDemoEngine;
+  /** where Prometheus scrapes, when `metrics.enabled` */
+  metricsUrl?: string;
+  /** drain and stop, like SIGTERM (settings default to `server.shutdown`) */
   close(): Promise<void>;
 }
 
@@ -63,8 +72,12 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
   const listenPort = port === 0 ? await freePort(host) : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`;
+  const scheme = config.server.tls ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${listenPort}`;
   const log = options.logger ?? createLogger(config.logLevel);
+  const env = options.env ?? process.env;
+  const metrics = config.metrics.enabled ? createMetrics() : disabledMetrics();
+  const lifecycle: Lifecycle = { draining: false };
 
   let demoEngine: RunningDemoEngine | undefined;
   if (config.demoEngine.enabled || config.routes.some((r) => isDemoEngineUpstream(r.upstream))) {
@@ -78,28 +91,49 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
       logger: log.child({ component: 'demo-engine' }),
     });
   }
+  const buildOptions = (c: PortcullisConfig): BuildOptions => ({ ...options, logger: log, publicUrlFallback: url, demoEngineUrl: demoEngine?.url, metrics, lifecycle, env });
   let built: Awaited<ReturnType<typeof buildGateway>> | undefined;
+  let listener: MainListener | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
-    built = await buildGateway(config, { ...options, logger: log, publicUrlFallback: url, demoEngineUrl: demoEngine?.url });
-    await built.app.listen({ host, port: listenPort });
+    built = await buildGateway(config, buildOptions(config));
+    const tls = config.server.tls ? { ...(await loadTlsOptions(config.server.tls, options.configDir, await tlsPassphrase(config, options.configDir, env))), http2: config.server.tls.http2 } : undefined;
+    listener = await MainListener.start(built.app, { host, port: listenPort, tls, log, websockets: metrics.gauge('websocket_connections', 'Open websocket connections through the gateway', []) });
+    if (config.metrics.enabled) metricsServer = await startMetricsServer(metrics, { ...config.metrics, log });
     // authenticators with a listener of their own (mtls) start once the app is ready
     for (const a of built.context.authenticators.request) await a.listen?.(built.app);
   } catch (err) {
+    await listener?.drain(0);
     await built?.app.close();
+    await metricsServer?.close();
     await demoEngine?.close();
     throw err;
   }
-  const { app, context } = built;
-  return {
-    app,
-    context,
-    url,
-    demoEngine,
-    async close() {
-      await app.close();
+  const running = createRunningGateway({
+    built,
+    listener,
+    lifecycle,
+    log,
+    configDir: options.configDir,
+    env,
+    rebuild: (c, store) => buildGateway(c, { ...buildOptions(c), ...(store ? { store } : {}) }),
+    async afterStop() {
+      await metricsServer?.close();
       await demoEngine?.close();
     },
-  };
+  });
+  return Object.assign(running, {
+    demoEngine,
+    metricsUrl: metricsServer?.url,
+    async close() {
+      await running.shutdown();
+    },
+  });
+}
+
+async function tlsPassphrase(config: PortcullisConfig, configDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const ref = config.server.tls?.keyPassphrase;
+  return ref ? resolveSecret(ref, { configDir, env }) : undefined;
 }
 
 export interface BuildOptions extends GatewayOptions {
@@ -108,10 +142,16 @@ export interface BuildOptions extends GatewayOptions {
   publicUrlFallback: string;
   /** replaces demo-engine upstreams */
   demoEngineUrl?: string;
+  /** the instruments (no-ops when metrics are off); one set for every app a reload builds */
+  metrics?: Metrics;
+  /** /readyz turns red when `draining` is set */
+  lifecycle?: Lifecycle;
+  /** a store to reuse (a reload that keeps sessions); the new app owns it from then on */
+  store?: ExpiringStore;
 }
 
 /** Build the fastify app of the gateway without listening (tests use inject on it). */
-export async function buildGateway(config: PortcullisConfig, options: BuildOptions): Promise<{ app: FastifyInstance; context: GatewayContext }> {
+export async function buildGateway(config: PortcullisConfig, options: BuildOptions): Promise<{ app: FastifyInstance; context: GatewayContext; handOverStore(): void }> {
   const env = options.env ?? process.env;
   const production = env.NODE_ENV === 'production';
   const log = options.logger;
@@ -120,7 +160,13 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const secureCookies = publicUrl.startsWith('https:');
 
   const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
-  const store = await createStore(config, options.configDir, env, log);
+  const metrics = options.metrics ?? disabledMetrics();
+  const instruments = gatewayInstruments(metrics);
+  const createdStore = !options.store;
+  const rawStore = options.store ?? (await createStore(config, options.configDir, env, log));
+  const store = metrics.enabled && createdStore ? instrumentStore(rawStore, instruments) : rawStore;
+  // a reload hands the store to the next app; this one then leaves it open when it closes
+  let ownsStore = true;
   const cookieName = sessionCookieName(config.session.cookieName, secureCookies);
   const sessions = new SessionManager(store, { ...config.session, cookieName, secureCookies });
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
@@ -145,7 +191,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       storeShared: config.session.store !== 'memory',
     });
   } catch (err) {
-    await store.close();
+    if (createdStore) await store.close();
     throw err;
   }
   const minter = new TokenMinter(keys, {
@@ -174,6 +220,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       request: authenticators.filter((a): a is RequestAuthenticator => a.kind === 'request'),
     },
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
+    instruments,
   };
 
   const app = Fastify({
@@ -185,14 +232,23 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     // every path is canonical before routing; matching ignores case (docs/request-hardening.md)
     rewriteUrl: rewriteToCanonical(config.server.maxPathLength),
     routerOptions: { maxParamLength: 500, caseSensitive: false },
+    genReqId: createRequestIdGenerator(config.server.trustedProxies),
+    requestIdHeader: false, // decided by genReqId: only a trusted proxy's id is believed
   });
   app.setErrorHandler(errorHandler);
+  registerRequestIdHeader(app);
   registerRequestGuard(app, { maxPathLength: config.server.maxPathLength, publicUrl, listenUrl: options.publicUrlFallback, allowedHosts: config.server.allowedHosts });
   registerSecurityHeaders(app, { https: secureCookies });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const lifecycle = options.lifecycle ?? { draining: false };
+  registerReadiness(app, { store, keys, authenticators }, () => lifecycle.draining);
+  if (metrics.enabled) {
+    registerRequestMetrics(app, instruments, new Map(config.routes.map((r) => [r.prefix, r.name])));
+    registerLdapPoolGauge(metrics, authenticators);
+  }
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return jwksOf(keys);
@@ -220,10 +276,14 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     tokenFor(ctx) {
       const caller = callerOf(ctx.request);
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
-      return (
-        minter.cachedTokenFor(caller.cacheKey, ctx.route.audience) ??
-        minter.tokenFor({ user: caller.user, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey })
-      );
+      const cached = minter.cachedTokenFor(caller.cacheKey, ctx.route.audience);
+      const audience = { audience: ctx.route.audience };
+      if (cached) {
+        instruments.tokenCacheHits.inc(audience);
+        return cached;
+      }
+      instruments.tokensMinted.inc(audience);
+      return minter.tokenFor({ user: caller.user, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey });
     },
   };
   const refusal = {
@@ -266,9 +326,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
   app.addHook('onClose', async () => {
     for (const a of authenticators) await a.close?.();
-    await store.close();
+    if (ownsStore) await store.close();
   });
-  return { app, context };
+  return { app, context, handOverStore: () => void (ownsStore = false) };
 }
 
 /** Which route audiences lead to each demo portal (by the portal's path prefix). */

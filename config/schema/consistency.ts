@@ -9,8 +9,8 @@ import type { z } from 'zod';
 interface CheckedConfig {
   session: { idleTimeoutSeconds: number; absoluteTimeoutSeconds: number };
   tokens: { lifetimeSeconds: number; renewBeforeSeconds: number };
-  authenticators: Array<{ name: string }>;
-  routes: Array<{ name: string; prefix: string; upstream?: string; host?: string }>;
+  authenticators: Array<{ name: string; type: string }>;
+  routes: Array<{ name: string; prefix: string; upstream?: string; host?: string; policy?: { stepUp?: string | undefined } }>;
   forwardAuth: { enabled: boolean; trustedProxies: string[]; cacheSeconds: number };
 }
 
@@ -58,6 +58,11 @@ export function checkConsistency(config: CheckedConfig, ctx: Ctx): void {
     const url = new URL(route.upstream);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'upstream'], message: 'must be an http:// or https:// URL', input: route.upstream });
+    }
+    // the same rule start-up applies: a step-up goes to a routed authenticator (saml)
+    const stepUp = route.policy?.stepUp;
+    if (stepUp !== undefined && !config.authenticators.some((a) => a.name === stepUp && a.type === 'saml')) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy', 'stepUp'], message: `no routed authenticator (saml) is named '${stepUp}'`, input: stepUp });
     }
   });
 }

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../defaults.js';
 import { checkConsistency } from './consistency.js';
 import { addressOrRange } from './technical.js';
 import { forwardAuthSchema } from './forward-auth.js';
+import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -24,6 +25,9 @@ export const serverSchema = z.strictObject({
   allowedHosts: z.array(z.string().min(1)).default([]),
   /** longest request path (bytes, before the query); longer gets 414 */
   maxPathLength: z.number().int().min(256).max(65536).default(DEFAULTS.server.maxPathLength),
+  /** TLS on the main listener; without it the gateway speaks plain HTTP (behind a TLS-terminating proxy) */
+  tls: tlsSchema.optional(),
+  shutdown: shutdownSchema.default(() => shutdownSchema.parse({})),
 });
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
@@ -122,6 +126,7 @@ export const portcullisConfigSchema = z.strictObject({
   globalFilters: z.array(filterRefSchema).default([]),
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
   forwardAuth: forwardAuthSchema.default(() => forwardAuthSchema.parse({})),
+  metrics: metricsSchema.default(() => metricsSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 

@@ -9,6 +9,8 @@ import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
 import { authorizeFilter } from './authorize.js';
+// declares every built-in's options schema and the condition validator to the configuration schema
+import './declarations.js';
 
 export type { BuiltinFilterDeps } from './deps.js';
 

@@ -7,13 +7,13 @@
 import { resolve } from 'node:path';
 import { ConfigError, formatProblem } from '@portcullis/config/errors.js';
 import type { ConfigProblem } from '@portcullis/config/errors.js';
-import { loadConfig } from '@portcullis/config/loader.js';
-import type { LoadedConfig } from '@portcullis/config/loader.js';
+import { loadConfig } from './gateway-config.js';
+import type { LoadedConfig } from './gateway-config.js';
 import { UsersFileError } from '../users/errors.js';
 import { readUsersFile } from '../users/users-file.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseOptions } from './args.js';
-import { writeExplanation } from './routes.js';
+import { explainRoutes, writeExplanation } from './routes.js';
 
 /** Problems found outside the schema: users files of file authenticators. */
 async function checkUsersFiles(loaded: LoadedConfig): Promise<{ problems: ConfigProblem[]; userCounts: Map<number, number> }> {
@@ -32,6 +32,38 @@ async function checkUsersFiles(loaded: LoadedConfig): Promise<{ problems: Config
     }
   }
   return { problems, userCounts };
+}
+
+/**
+ * Build every authenticator as start does (certificate, metadata and key files read, nothing
+ * listens or connects), then close them again: a file that start cannot read is found here.
+ */
+async function checkAuthenticators(loaded: LoadedConfig): Promise<ConfigProblem[]> {
+  const { createAuthenticators } = await import('../authenticators/registry.js');
+  const { MemoryStore } = await import('../sessions/memory-store.js');
+  const { createLogger } = await import('../logger.js');
+  const store = new MemoryStore({ maxEntries: 1000 });
+  const { config } = loaded;
+  try {
+    const built = await createAuthenticators(config.authenticators, {
+      configDir: loaded.configDir,
+      dataDir: resolve(loaded.configDir, config.server.dataDir),
+      publicUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`,
+      log: createLogger('silent'),
+      sharedStore: store,
+      loginThrottle: config.loginThrottle,
+    });
+    for (const a of built) await a.close?.();
+    return [];
+  } catch (err) {
+    const message = (err as Error).message;
+    if (typeof (err as { code?: unknown }).code !== 'string') throw err;
+    // coded setup errors start with the option path: "authenticators[1].listen.certFile: cannot read ..."
+    const at = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(message);
+    return [at ? { path: at[1]!, message: at[2]! } : { path: 'authenticators', message }];
+  } finally {
+    await store.close();
+  }
 }
 
 function summary(loaded: LoadedConfig, userCounts: Map<number, number>): string[] {
@@ -83,6 +115,15 @@ Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message
     }
     for (const warning of loaded.warnings) io.stdout.write(`warning: ${warning.message} [${warning.code}]\n`);
     const { problems, userCounts } = await checkUsersFiles(loaded);
+    if (problems.length === 0) problems.push(...(await checkAuthenticators(loaded)));
+    // every chain is built as start builds it: operator filter modules, policy documents of authorize
+    try {
+      await explainRoutes(loaded);
+    } catch (err) {
+      const e = err as { code?: string; path?: string; message: string };
+      if (!e.code?.startsWith('FILTER_') || !e.path) throw err;
+      problems.push({ path: e.path, message: e.message.startsWith(`${e.path}: `) ? e.message.slice(e.path.length + 2) : e.message });
+    }
     if (problems.length > 0) {
       printProblems(io, loaded.file, problems);
       return 1;

@@ -4,7 +4,7 @@
  * it is there and when it runs. Nothing is started; operator filter modules are loaded.
  */
 import { ConfigError, formatProblem } from '@portcullis/config/errors.js';
-import { loadConfig, type LoadedConfig } from '@portcullis/config/loader.js';
+import { loadConfig, type LoadedConfig } from './gateway-config.js';
 import type { BuiltinFilterDeps } from '@portcullis/filters/builtin/deps.js';
 import { filterRefsOf, loadFilterModules, resolveRouteChain } from '@portcullis/filters/configured-chain.js';
 import { describeRouteChain } from '@portcullis/filters/explain-chain.js';

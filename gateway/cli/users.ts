@@ -5,7 +5,7 @@
  * the change up by itself (the file authenticator reloads the file).
  */
 import { resolve } from 'node:path';
-import { loadConfig } from '@portcullis/config/loader.js';
+import { loadConfig } from './gateway-config.js';
 import { UsersFileError } from '../users/errors.js';
 import { hashPassword } from '../users/password-hash.js';
 import { addUser, assertValidLogin, readUsersFile, removeUser, setUserPassword } from '../users/users-file.js';

@@ -12,7 +12,7 @@ const GENERIC: Record<number | string, string> = {
 };
 
 /**
- * Renders every error as `{statusCode, code, error, message}`. Client errors keep their
+ * Renders every error as `{statusCode, code, error, message, requestId}`. Client errors keep their
  * message (they name the problem); server errors are logged in full and answered with a
  * generic message, so no stack trace, secret or internal detail leaves the gateway.
  */
@@ -29,5 +29,6 @@ export function errorHandler(error: FastifyError & { expose?: boolean; headers?:
     reply.header('retry-after', '5').header('cache-control', 'no-store');
     if (prefersHtml(request)) return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePage('Temporarily unavailable', message));
   }
-  return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message });
+  return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId: request.id });
 }
+

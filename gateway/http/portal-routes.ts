@@ -27,8 +27,8 @@ export function registerPortalRoutes(app: FastifyInstance, gw: GatewayContext): 
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const body = { statusCode: 404, code: 'GW_NOT_FOUND', error: 'Not Found', message: `no route for ${request.method} ${request.url.split('?')[0]}` };
-    if (prefersHtml(request)) return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', `<h1>Not found</h1><p>${escapeHtml(body.message)}</p>`));
+    const body = { statusCode: 404, code: 'GW_NOT_FOUND', error: 'Not Found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, requestId: request.id };
+    if (prefersHtml(request)) return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', `<h1>Not found</h1><p>${escapeHtml(body.message)}</p><p class="muted">Request id: ${escapeHtml(request.id)}</p>`));
     return reply.code(404).send(body);
   });
 }

@@ -35,7 +35,8 @@ const STATUS: Record<string, number> = {
  */
 export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions): FastifyReply {
   const statusCode = STATUS[reason.code] ?? 403;
-  request.log.info({ refusal: reason.code, detail: reason.detail, url: request.url }, `request refused: ${reason.message}`);
+  // the path only: a query string may carry a token (`?access_token=`)
+  request.log.info({ event: 'refusal', refusal: reason.code, detail: reason.detail, path: pathOf(request.url) }, `request refused: ${reason.message}`);
 
   const returnTo = options.returnTo ?? request.url;
   if (statusCode === 401) {
@@ -50,7 +51,7 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
     return reply
       .code(401)
       .header('www-authenticate', options.challenge)
-      .send({ statusCode: 401, code: 'GW_UNAUTHENTICATED', error: 'Unauthorized', message: reason.message });
+      .send({ statusCode: 401, code: 'GW_UNAUTHENTICATED', error: 'Unauthorized', message: reason.message, requestId: request.id });
   }
   const retryAfter = reason.code === 'rate-limited' ? reason.detail?.retryAfterSeconds : undefined;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
@@ -64,9 +65,15 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
     return reply
       .code(statusCode)
       .type('text/html; charset=utf-8')
-      .send(messagePage('Access denied', `You may not open this page: ${reason.message}.`, { href: '/logout', text: 'Log in as someone else' }));
+      .send(messagePage('Access denied', `You may not open this page: ${reason.message}.`, { href: '/logout', text: 'Log in as someone else' }, `Request id: ${request.id}`));
   }
   const code =
     reason.code === 'ip-denied' ? 'GW_IP_DENIED' : reason.code === 'level-insufficient' ? 'GW_LEVEL_INSUFFICIENT' : reason.code === 'rate-limited' ? 'GW_RATE_LIMITED' : 'GW_FORBIDDEN';
-  return reply.code(statusCode).send({ statusCode, code, error: statusCode === 429 ? 'Too Many Requests' : 'Forbidden', message: reason.message });
+  return reply.code(statusCode).send({ statusCode, code, error: statusCode === 429 ? 'Too Many Requests' : 'Forbidden', message: reason.message, requestId: request.id });
+}
+
+/** A URL's path without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AUDIT_EVENTS, loginDigest } from '../ops/audit-events.js';
 import type { GatewayContext } from '../context.js';
 import type { AuthenticatedUser, LoginCompletion } from '../authenticators/types.js';
 import { errors } from '../errors.js';
@@ -23,7 +24,8 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     safeReturnTo,
     async completeLogin(request, reply, user, returnTo) {
       await gw.sessions.create(request, reply, user);
-      request.log.info({ user: user.loginId, authenticator: user.authenticator, level: user.level }, 'login succeeded');
+      gw.instruments.logins.inc({ authenticator: user.authenticator, result: 'success' });
+      request.log.info({ event: AUDIT_EVENTS.login, user: user.loginId, authenticator: user.authenticator, level: user.level }, 'login succeeded');
       await reply.redirect(safeReturnTo(returnTo), 303);
     },
     endSessionsOf: async (authenticator, loginId, match) => gw.sessions.endSessionsOf(loginId, authenticator, match),
@@ -57,7 +59,8 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     const address = gw.clientAddress(request);
     const wait = await gw.throttle.retryAfter(login, address);
     if (wait > 0) {
-      request.log.warn({ user: await loginNameForLog(login, gw.authenticators.password), address }, 'login refused: too many failures');
+      gw.instruments.logins.inc({ authenticator: 'login-form', result: 'locked' });
+      request.log.warn({ event: AUDIT_EVENTS.lockout, login: await loginNameForLog(login, gw.authenticators.password), address }, 'login refused: too many failures');
       reply.code(429).header('retry-after', String(wait));
       return render(request, reply, returnTo, { error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, username: login });
     }
@@ -65,7 +68,9 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     const user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
     if (!user) {
       const locked = await gw.throttle.recordFailure(login, address);
-      request.log.info({ user: await loginNameForLog(login, gw.authenticators.password), address, locked: locked > 0 }, 'login failed: wrong user name or password');
+      gw.instruments.logins.inc({ authenticator: 'login-form', result: 'failure' });
+      if (locked > 0) gw.instruments.lockouts.inc({ authenticator: 'login-form' });
+      request.log.info({ event: locked > 0 ? AUDIT_EVENTS.lockout : AUDIT_EVENTS.loginFailed, login: await loginNameForLog(login, gw.authenticators.password), address, locked: locked > 0 }, 'login failed: wrong user name or password');
       return render(request, reply.code(401), returnTo, { error: 'Wrong user name or password.', username: login });
     }
     await gw.throttle.recordSuccess(login);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AUDIT_EVENTS } from '../ops/audit-events.js';
 import type { GatewayContext } from '../context.js';
 import { messagePage } from '../pages/message-page.js';
 import { prefersHtml } from '../http/prefers-html.js';
@@ -14,7 +15,7 @@ export function registerLogoutRoutes(app: FastifyInstance, gw: GatewayContext): 
     const ended = await gw.sessions.destroy(request, reply);
     if (ended) {
       gw.minter.forget(ended.sid);
-      request.log.info({ user: ended.record.user.loginId }, 'logout');
+      request.log.info({ event: AUDIT_EVENTS.logout, user: ended.record.user.loginId }, 'logout');
       const routed = gw.authenticators.routed.find((a) => a.name === ended.record.user.authenticator);
       const next = routed?.logoutRedirect ? await routed.logoutRedirect(ended.record.user) : undefined;
       if (next) return reply.redirect(next, 302);

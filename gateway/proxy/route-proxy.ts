@@ -9,6 +9,11 @@ import { routeDecider, type MutableFilterContext } from '../http/route-decision.
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 import type { ClientHeaderStripper } from './header-stripping.js';
 import { markUpstreamResponse } from '../http/security-headers.js';
+import { REQUEST_ID_HEADER } from '../http/request-id.js';
+import { markUpstreamHeaders, markUpstreamStart } from '../ops/gateway-metrics.js';
+
+/** require-session's priority: the point in the access phase where the caller is identified */
+const IDENTIFY_PRIORITY = 100;
 
 const kContext = Symbol('portcullis.filterContext');
 type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext };
@@ -63,6 +68,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
   const { stripper } = options;
   const upstreamHeaders = (request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders => {
     const ctx = (request as ProxiedRequest)[kContext];
+    if (!ctx) return { ...headers, [REQUEST_ID_HEADER]: request.id };
     // Build a fresh object instead of copying and deleting: deletes push V8 objects into slow dictionary mode.
     const out: IncomingHttpHeaders = {};
     const removed = ctx?.removeHeaders;
@@ -78,6 +84,8 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     }
     const set = ctx?.upstreamHeaders;
     for (const name in set) out[name] = set[name];
+    // the engine logs under the gateway's id, never one the client chose
+    out[REQUEST_ID_HEADER] = request.id;
     return out;
   };
 
@@ -88,9 +96,15 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     websocket: options.route.websocket,
     preHandler: preHandler as never,
     replyOptions: {
-      rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => upstreamHeaders(request as FastifyRequest, headers),
+      rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
+        markUpstreamStart(request);
+        return upstreamHeaders(request, headers);
+      },
       rewriteHeaders: (headers: IncomingHttpHeaders, request?: FastifyRequest) => {
-        if (request) markUpstreamResponse(request);
+        if (request) {
+          markUpstreamResponse(request);
+          markUpstreamHeaders(request);
+        }
         const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
         if (!ctx || chain.after.length === 0) return headers;
         ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };
@@ -105,6 +119,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
           code: timeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNAVAILABLE',
           error: timeout ? 'Gateway Timeout' : 'Bad Gateway',
           message: `the application behind ${view.prefix} is not reachable`,
+          requestId: reply.request.id,
         });
       },
     },

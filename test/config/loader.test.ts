@@ -43,7 +43,7 @@ describe('loadConfig: a valid file', () => {
     expect(loaded.configDir).toBe(tmp.dir);
     expect(loaded.file).toBe(file);
     expect(loaded.isDemo).toBe(false);
-    expect(loaded.config.server).toEqual({ ...DEFAULTS.server, trustedProxies: [], stripHeaders: [], allowedHosts: [] });
+    expect(loaded.config.server).toEqual({ ...DEFAULTS.server, trustedProxies: [], stripHeaders: [], allowedHosts: [], shutdown: DEFAULTS.operations.shutdown });
     expect(loaded.config.session.idleTimeoutSeconds).toBe(DEFAULTS.session.idleTimeoutSeconds);
     expect(loaded.config.tokens.algorithm).toBe('EdDSA');
     expect(loaded.config.tokens.lifetimeSeconds).toBe(DEFAULTS.tokens.lifetimeSeconds);

@@ -69,7 +69,9 @@ describe('chains from configuration', () => {
   });
 
   it('refuses an unknown built-in, a missing module or export, a malformed filter and a bad condition, naming the path', async () => {
-    const unknown = routeOf({ filters: [{ use: 'teleport' }] });
+    // the schema refuses an unknown built-in and a bad condition first; a chain built from an unchecked object still does
+    expect(() => routeOf({ filters: [{ use: 'teleport' }] })).toThrow(/no filter named 'teleport'/);
+    const unknown = { ...routeOf({}), filters: [{ use: 'teleport', options: {} }] };
     expect(() => resolveRouteChain(unknown, viewOf(unknown), [], deps)).toThrow(expect.objectContaining({ code: 'FILTER_UNKNOWN', path: 'routes[app].filters[0].use' }));
 
     const missing = routeOf({ filters: [{ use: 'module:./nope.mjs' }] });
@@ -81,7 +83,8 @@ describe('chains from configuration', () => {
     const modules = await loadFilterModules(filterRefsOf({ globalFilters: [], routes: [broken] }), dir);
     expect(() => resolveRouteChain(broken, viewOf(broken), [], deps, modules)).toThrow(expect.objectContaining({ code: 'FILTER_MODULE_INVALID', path: 'routes[app].filters[0]' }));
 
-    const badWhen = routeOf({ filters: [{ use: 'route-policy', name: 'again', when: { expression: "method ==" } }] });
+    expect(() => routeOf({ filters: [{ use: 'route-policy', name: 'again', when: { expression: 'method ==' } }] })).toThrow(/when.*expression|expression/);
+    const badWhen = { ...routeOf({}), filters: [{ use: 'route-policy', name: 'again', options: {}, when: { expression: 'method ==' } }] };
     expect(() => resolveRouteChain(badWhen, viewOf(badWhen), [], deps)).toThrow(expect.objectContaining({ code: 'FILTER_CONDITION_INVALID', path: 'routes[app].filters[0].when.expression' }));
 
     const twice = routeOf({ filters: [{ use: 'module:./tag.mjs#plain' }, { use: 'module:./tag.mjs#plain' }] });

@@ -60,15 +60,15 @@ export async function startTestGateway(configure?: (dir: string) => Promise<Port
   });
   const logger = createLogger(process.env.PORTCULLIS_TEST_LOG ?? 'info', sink);
   const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger, env: { NODE_ENV: 'test', ...env } });
-  return {
-    ...gateway,
+  // assign, not spread: `app` and `context` are getters that follow a reload
+  return Object.assign(gateway, {
     dir,
     logs: () => captured,
     async stop() {
       await gateway.close();
       await rm(dir, { recursive: true, force: true });
     },
-  };
+  });
 }
 
 export async function demoConfig(dir: string, users: Record<string, TestUser> = DEMO_USERS): Promise<PortcullisConfigInput> {

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { AUDIT_EVENTS, loginDigest } from '../../ops/audit-events.js';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { BasicAuthenticatorConfig } from '@portcullis/config/schema/technical.js';
@@ -59,7 +60,7 @@ export function createBasicAuthenticator(config: BasicAuthenticatorConfig, ctx: 
       const verified = await users.verify(login, password, { clientAddress: address, log: request.log });
       if (!verified) {
         const locked = await throttle.recordFailure(login, address);
-        log.info({ event: 'basic-failed', login: await loginNameForLog(login, [users]), clientAddress: address, locked: locked > 0 }, 'HTTP Basic credentials refused');
+        log.info({ event: locked > 0 ? AUDIT_EVENTS.lockout : AUDIT_EVENTS.loginFailed, authenticator: 'basic', login: await loginNameForLog(login, [users]), clientAddress: address, locked: locked > 0 }, 'HTTP Basic credentials refused');
         if (locked > 0) throw errors.loginThrottled(locked);
         throw invalid();
       }

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The `event` field of audit log lines. Values are stable (log routing and alerting key on
+ * them): add new ones, never rename. docs/operations.md lists them.
+ */
+export const AUDIT_EVENTS = {
+  /** a session was created after a successful login (any authenticator) */
+  login: 'login',
+  /** wrong credentials at a login form, Basic, or a refused SAML response */
+  loginFailed: 'login-failed',
+  /** a session was ended by its user (or by single logout) */
+  logout: 'logout',
+  /** a request refused by a route's chain (401, 403, 429) */
+  refusal: 'refusal',
+  /** an account or address reached its failure limit and is locked for a while */
+  lockout: 'lockout',
+  /** the gateway started signing with another key (start-up with a new key, or a reload) */
+  keyRotation: 'key-rotation',
+  /** a SIGHUP (or certificate file change) was applied, or refused */
+  configReload: 'config-reload',
+} as const;
+
+export type AuditEvent = (typeof AUDIT_EVENTS)[keyof typeof AUDIT_EVENTS];
+
+/**
+ * What a failed login's log line says about the name typed: a short digest, never the
+ * text (people type their password into the user name field). The same name gives the
+ * same digest, so repeated attempts on one account can still be correlated.
+ */
+export function loginDigest(login: string): string {
+  return `sha256:${createHash('sha256').update(login).digest('hex').slice(0, 16)}`;
+}
