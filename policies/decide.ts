@@ -57,6 +57,39 @@ export function decideIndexed(
   return conclude(applied, operations, subject, instance, operation, levels);
 }
 
+/**
+ * The same verdict as decideIndexed without building the explanation: scopes strongest first,
+ * stopping at the first that has an applying rule. For hot paths (list filters, guards).
+ */
+export function allowedIndexed(
+  byOperation: Map<string, OperationBucket> | undefined,
+  operations: OperationRegistry,
+  subject: Subject,
+  instance: ResourceInstance,
+  operation: string,
+  levels: readonly string[],
+): boolean {
+  if (byOperation && byOperation.size > 0) {
+    const buckets: OperationBucket[] = [];
+    for (const via of levels) {
+      const bucket = byOperation.get(via);
+      if (bucket) buckets.push(bucket);
+    }
+    if (buckets.length > 0) {
+      const cache: VariableCache = new Map();
+      const found: AppliedRule[] = [];
+      for (let tier = 0; tier < SCOPE_TIERS.length; tier++) {
+        for (let i = 0; i < buckets.length; i++) matchTier(found, buckets[i]!, tier, levels[i]!, subject, instance, cache);
+        if (found.length > 0) {
+          for (const a of found) if (a.rule.permission === 'DENY') return false;
+          return true;
+        }
+      }
+    }
+  }
+  return !operations.isWhitelist(operation);
+}
+
 /** The operation levels a rule may name to concern `operation`, most specific first: itself, its parent modules, ALL. */
 export function operationLevels(operation: string): string[] {
   return operation === ALL ? [ALL] : [...operationLineage(operation), ALL];

@@ -40,11 +40,11 @@ export function filterAllowed<T extends ListEntry>(policy: Policy, subject: Subj
       const slot = (item.starter !== undefined && item.starter === subject.loginId ? 2 : 0) + (item.assignee !== undefined && item.assignee === subject.loginId ? 1 : 0);
       allowed = plan.byRole[slot];
       if (allowed === undefined) {
-        allowed = policy.decide(subject, { resource: item.resource, task: item.task, starter: slot & 2 ? subject.loginId : undefined, assignee: slot & 1 ? subject.loginId : undefined }, operation).allowed;
+        allowed = policy.isAllowed(subject, { resource: item.resource, task: item.task, starter: slot & 2 ? subject.loginId : undefined, assignee: slot & 1 ? subject.loginId : undefined }, operation);
         plan.byRole[slot] = allowed;
       }
     }
-    if (allowed === undefined) allowed = policy.decide(subject, item, operation).allowed;
+    if (allowed === undefined) allowed = policy.isAllowed(subject, item, operation);
     if (allowed) out.push(item);
   }
   return out;
@@ -61,7 +61,7 @@ function planFor(policy: Policy, subject: Subject, item: ListEntry, operation: s
   const op = policy.operationOn(element, operation);
   const index = policy.indexOf(element);
   const buckets = policy.levelsOf(op).map((level) => index?.get(level));
-  if (!dependsOnInstance(buckets)) return { element, fixed: policy.decide(subject, { resource: item.resource, task: item.task }, op).allowed };
+  if (!dependsOnInstance(buckets)) return { element, fixed: policy.isAllowed(subject, { resource: item.resource, task: item.task }, op) };
   const readsVariables = buckets.some((b) => b !== undefined && (b.userVariables.size > 0 || b.groupVariables.size > 0));
   return readsVariables ? { element, perInstance: true } : { element, byRole: [undefined, undefined, undefined, undefined] };
 }

@@ -2,7 +2,7 @@ import type { Subject } from './subject.js';
 import type { PolicyRule, ResourceInstance } from './rule.js';
 import { canonicalOperation, OperationRegistry } from './operations.js';
 import { buildIndex, type PolicyIndex } from './policy-index.js';
-import { decideIndexed, operationLevels, rulesCovering, type PolicyDecision } from './decide.js';
+import { allowedIndexed, decideIndexed, operationLevels, rulesCovering, type PolicyDecision } from './decide.js';
 import { elementLabel, operationFitsElement, taskElementName, type ElementKind } from './elements.js';
 import { OperationNotOnElementError, UnknownOperationError, UnknownResourceError, UnknownTaskError } from './errors.js';
 
@@ -113,9 +113,12 @@ export class Policy {
     return decideIndexed(this.#index.get(element.name), this.operations, subject, instance, op, levels);
   }
 
-  /** Whether the subject may perform the operation; the same as `decide(...).allowed`. */
+  /** Whether the subject may perform the operation; the same as `decide(...).allowed`, without the explanation. */
   isAllowed(subject: Subject, resource: string | ResourceInstance, operation: string): boolean {
-    return this.decide(subject, resource, operation).allowed;
+    const instance = typeof resource === 'string' ? { resource } : resource;
+    const element = this.element(instance);
+    const op = this.operationOn(element, operation);
+    return allowedIndexed(this.#index.get(element.name), this.operations, subject, instance, op, this.levelsOf(op));
   }
 
   /** The index of one element, for the list filter (list-filter.ts). */

@@ -5,6 +5,7 @@ import { loadPolicyDocuments, policyDocumentToYaml } from '../../policies/docume
 import { readBpmn } from '../../policies/bpmn.js';
 import { PROCESS_OPERATIONS, TASK_OPERATIONS } from '../../policies/elements.js';
 import type { Policy } from '../../policies/policy.js';
+import { filterAllowed } from '../../policies/list-filter.js';
 import type { PolicyScope } from '../../policies/types.js';
 
 /**
@@ -106,12 +107,39 @@ type Query = typeof queryArb extends fc.Arbitrary<infer Q> ? Q : never;
 function decide(policy: Policy, q: Query, as: 'groups' | 'roles' = 'groups'): boolean {
   const subject = { loginId: q.loginId, groups: as === 'groups' ? q.names : [], roles: as === 'roles' ? q.names : [] };
   const instance = { resource: 'p', ...(q.onTask ? { task: 't' } : {}), starter: q.starter, assignee: q.assignee, variables: { vu: q.vu, vg: q.vg } };
-  return policy.decide(subject, instance, q.onTask ? q.taskOp : q.processOp).allowed;
+  const op = q.onTask ? q.taskOp : q.processOp;
+  const allowed = policy.decide(subject, instance, op).allowed;
+  // the fast path without explanation must give the same verdict
+  expect(policy.isAllowed(subject, instance, op)).toBe(allowed);
+  return allowed;
 }
 
 const RUNS = { numRuns: 150 };
 
 describe('properties of BPMN process definitions', () => {
+  it('the list filter keeps exactly the instances decide() allows LIST_TASK / LIST_PROCESS on', () => {
+    const instanceArb = fc.record({
+      task: fc.option(fc.constant('t'), { nil: undefined }),
+      starter: fc.option(fc.constantFrom(...USERS), { nil: undefined }),
+      assignee: fc.option(fc.constantFrom(...USERS), { nil: undefined }),
+      vu: fc.subarray(USERS).map((u) => u.join(', ')),
+    });
+    fc.assert(
+      fc.property(definitionArb, fc.array(instanceArb, { maxLength: 30 }), fc.constantFrom(...USERS), fc.subarray(NAMES), (d, rows, loginId, groups) => {
+        const policy = load(bpmn(d));
+        const subject = { loginId, groups, roles: [] };
+        const items = rows.map((r, i) => ({ id: i, resource: 'p', ...r, variables: { vu: r.vu } }));
+        items.push({ id: 99, resource: 'unknown', task: undefined, starter: undefined, assignee: undefined, vu: '', variables: { vu: '' } });
+        for (const [op, onTask] of [['LIST_TASK', true], ['LIST_PROCESS', false]] as const) {
+          const rowsOf = items.filter((i) => (i.task !== undefined) === onTask && i.resource === 'p');
+          const want = rowsOf.filter((i) => policy.decide(subject, i, op).allowed).map((i) => i.id);
+          expect(filterAllowed(policy, subject, items.filter((i) => (i.task !== undefined) === onTask), op).map((i) => i.id)).toEqual(want);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('a candidate shorthand and its upgraded tag form decide the same for every user and operation', () => {
     fc.assert(
       fc.property(definitionArb, fc.array(queryArb, { minLength: 5, maxLength: 5 }), (d, queries) => {
