@@ -190,9 +190,8 @@ export function readBpmn(source: BpmnSource): BpmnReadResult {
     } else if (parent.tag) {
       if (node.uri === NEVISWF_NS && (node.local === 'user' || node.local === 'group')) frame.text = '';
       else issue('unexpected-element', `<${node.name}> is not allowed in an authorization tag: use <neviswf:user> or <neviswf:group>`, pos, parent.tag.path);
-    } else if (parent.local === 'extensionElements' && parent.owner) {
-      // other extensions (activiti:formProperty, listeners, ...) are the engine's business
     }
+    // other extensions (activiti:formProperty, listeners, ...) are the engine's business
     stack.push(frame);
   });
 
