@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { loadPolicyDocuments, type LoadPolicyOptions, type PolicySource } from '@portcullis/policies/document.js';
+import { loadPolicyDocuments, validatePolicyDocument, type LoadPolicyOptions, type PolicySource } from '@portcullis/policies/document.js';
 import { PolicyDocumentInvalidError, type PolicyIssue } from '@portcullis/policies/errors.js';
 import type { Policy } from '@portcullis/policies/policy.js';
 
@@ -39,6 +39,14 @@ export async function toSources(files: readonly { name: string; text: string }[]
     if (read.ok) sources.push({ name: f.name, read: read.named });
     else issues.push(...read.issues);
   }
-  if (issues.length > 0) throw new PolicyDocumentInvalidError(issues);
+  if (issues.length > 0) {
+    // report the YAML / JSON files' problems in the same error, so one run shows every problem
+    for (const source of sources) {
+      if (source.read) continue;
+      const checked = validatePolicyDocument(source);
+      if (!checked.ok) issues.push(...checked.issues);
+    }
+    throw new PolicyDocumentInvalidError(issues);
+  }
   return sources;
 }

@@ -110,3 +110,21 @@ describe('REST endpoints by process instance and task id', () => {
     expect(((await refused.json()) as { message: string }).message).toMatch(/OTHERS rule .* denies ALL \(covering COMPLETE_TASK\)/);
   });
 });
+
+describe('loadPolicyFiles with BPMN and YAML together', () => {
+  it('refuses the set listing the problems of both kinds of file', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-bpmn-'));
+    try {
+      await writeFile(join(dir, 'bad.yaml'), 'resources:\n  r:\n    rules:\n      - { scope: GROUP, operation: LIST_TASK, permission: ALLOW }\n');
+      await expect(loadPolicyFiles([fixture('invalid/missing-scope.bpmn'), join(dir, 'bad.yaml')])).rejects.toMatchObject({
+        code: 'POLICY_DOCUMENT_INVALID',
+        issues: [expect.objectContaining({ document: 'missing-scope.bpmn', line: 5, code: 'attribute-missing' }), expect.objectContaining({ document: 'bad.yaml', code: 'principals-required' })],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
