@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { z } from 'zod';
 import { policyDocumentSchema } from './schema.js';
 import type { PolicyDocument } from './types.js';
@@ -16,11 +16,15 @@ export interface PolicySource {
   value?: unknown;
   /** default: JSON when the name ends in .json, else YAML (which also reads JSON) */
   format?: 'yaml' | 'json';
+  /** a document another reader already built and checked (a BPMN file: policies/bpmn.js) */
+  read?: NamedDocument;
 }
 
 export interface LoadPolicyOptions {
   /** operations the application registers in code, besides those the documents register */
   operations?: Iterable<string | OperationDefinition>;
+  /** `authorization.enabled` (default true); false: candidates only, tags ignored */
+  enabled?: boolean;
 }
 
 /**
@@ -32,12 +36,16 @@ export function loadPolicyDocuments(sources: readonly PolicySource[], options: L
   const issues: PolicyIssue[] = [];
   const docs: NamedDocument[] = [];
   for (const source of sources) {
+    if (source.read) {
+      docs.push(source.read);
+      continue;
+    }
     const parsed = validatePolicyDocument(source);
     if (parsed.ok) docs.push({ name: source.name, document: parsed.document });
     else issues.push(...parsed.issues);
   }
   if (issues.length > 0) throw new PolicyDocumentInvalidError(issues);
-  const compiled = compileDocuments(docs, options.operations);
+  const compiled = compileDocuments(docs, options.operations, { enabled: options.enabled });
   if (!compiled.policy) throw new PolicyDocumentInvalidError(compiled.issues);
   return compiled.policy;
 }
@@ -99,4 +107,15 @@ function valueAt(root: unknown, path: readonly (string | number | symbol)[]): un
     cur = (cur as Record<PropertyKey, unknown>)[part as PropertyKey];
   }
   return cur;
+}
+
+/**
+ * A document as YAML, the form `portcullis policy convert` prints: what a BPMN file's tags and
+ * candidates say, written the way a YAML policy says it.
+ */
+export function policyDocumentToYaml(document: PolicyDocument, comment?: string): string {
+  const clean = JSON.parse(JSON.stringify(document)) as Record<string, unknown>;
+  if (Array.isArray(clean.operations) && clean.operations.length === 0) delete clean.operations;
+  const body = stringifyYaml(clean, { lineWidth: 0 });
+  return comment ? `${comment.split('\n').map((l) => `# ${l}`).join('\n')}\n${body}` : body;
 }

@@ -5,7 +5,10 @@
  * Codes (stable, never reused):
  * - POLICY_DOCUMENT_INVALID (500): one or more documents failed validation; `issues` lists each
  * - POLICY_UNKNOWN_OPERATION (400): `Not supported operation 'X'`
- * - POLICY_UNKNOWN_RESOURCE (404): the policy has no resource of that name
+ * - POLICY_UNKNOWN_RESOURCE (404): the policy has no resource (process definition) of that name
+ * - POLICY_UNKNOWN_TASK (404): the process definition has no user task of that key
+ * - POLICY_OPERATION_NOT_ON_ELEMENT (400): e.g. START_PROCESS asked on a task,
+ *   `Not supported Task operation 'START_PROCESS'`
  */
 export class PolicyError extends Error {
   readonly code: string;
@@ -30,7 +33,22 @@ export type PolicyIssueCode =
   | 'principals-required' // USER rule without users, GROUP rule without groups/roles
   | 'field-not-allowed' // users on a GROUP rule, groups on an OTHERS rule, ...
   | 'unknown-operation' // operation not registered
-  | 'invalid-expression'; // `${` without a closing brace or a bad variable name
+  | 'operation-not-on-element' // a task operation on a process, START_PROCESS on a task, ...
+  | 'invalid-expression' // `${` without a closing brace or a bad variable name
+  | 'duplicate' // the same process (or task) defined twice in the set
+  // BPMN files only (policies/bpmn/):
+  | 'xml-syntax' // not well-formed XML
+  | 'dtd-refused' // a <!DOCTYPE>: DTDs (and so entity declarations) are never read
+  | 'entity-refused' // an entity reference other than the five XML predefines
+  | 'not-bpmn' // the root is not a BPMN 2.0 <definitions>
+  | 'attribute-missing' // an authorization tag without scope, operation or permission; an element without id
+  | 'unknown-scope'
+  | 'unknown-permission'
+  | 'extension-elements-not-first' // <extensionElements> is not the first child of its process or task
+  | 'extension-elements-duplicate' // two <extensionElements> on one process or task
+  | 'authorization-misplaced' // a <neviswf:authorization> outside a process's or task's <extensionElements>
+  | 'unexpected-element' // e.g. <neviswf:role> inside an authorization tag
+  | 'attribute-misplaced'; // candidateStarterGroups on a userTask, candidateUsers on a process
 
 export interface PolicyIssue {
   /** the document's name as the loader was given it (usually its file name) */
@@ -43,6 +61,9 @@ export interface PolicyIssue {
   rule?: { resource: string; index: number };
   /** the offending field, e.g. `scope` */
   field?: string;
+  /** the position in a BPMN file (1-based) */
+  line?: number;
+  column?: number;
 }
 
 export class PolicyDocumentInvalidError extends PolicyError {
@@ -73,9 +94,33 @@ export class UnknownResourceError extends PolicyError {
   }
 }
 
+export class UnknownTaskError extends PolicyError {
+  readonly process: string;
+  readonly task: string;
+  constructor(process: string, task: string) {
+    super('POLICY_UNKNOWN_TASK', 404, `process '${printable(process)}' has no user task '${printable(task)}'`);
+    this.name = 'UnknownTaskError';
+    this.process = process;
+    this.task = task;
+  }
+}
+
+export class OperationNotOnElementError extends PolicyError {
+  readonly operation: string;
+  readonly element: string;
+  /** `label` is `Process` or `Task`, as in the document's REST error */
+  constructor(operation: string, label: string) {
+    super('POLICY_OPERATION_NOT_ON_ELEMENT', 400, `Not supported ${label} operation '${printable(operation)}'`);
+    this.name = 'OperationNotOnElementError';
+    this.operation = operation;
+    this.element = label;
+  }
+}
+
 export function describeIssue(i: PolicyIssue): string {
   const where = i.rule ? ` (rule ${i.rule.index} of resource '${i.rule.resource}')` : '';
-  return `policy document '${i.document}': ${i.path || '(document)'}: ${i.message}${where}`;
+  const at = i.line !== undefined ? `:${i.line}:${i.column ?? 1}` : '';
+  return `policy document '${i.document}${at}': ${i.path || '(document)'}: ${i.message}${where}`;
 }
 
 function describeIssues(issues: PolicyIssue[]): string {

@@ -1,6 +1,9 @@
 /**
- * Operations a policy rule can name. The seed set covers processes, tasks, variables,
- * comments and attachments; `ALL` matches every operation. Applications register their own,
+ * Operations a policy rule can name, spelled as the source document spells them. The seed set
+ * covers processes, tasks, variables, comments and attachments; `ALL` matches every operation.
+ * Each seed operation belongs to an element: a process, a task, or both (elements.ts). The
+ * earlier short spellings (`READ_COMMENT`, ...) stay accepted as aliases of the document's
+ * (`READ_COMMENTS`, ...). Applications register their own,
  * including hierarchical ones written `module:action:option`: a rule on `module` covers
  * `module:action` and `module:action:option` unless a more specific rule says otherwise.
  */
@@ -23,18 +26,30 @@ export const SEED_OPERATIONS = [
   'REJECT_DELEGATION',
   'LIST_TASK',
   // variables
-  'READ_VARIABLE',
+  'READ_VARIABLES',
   'SET_VARIABLE',
   'WRITE_VARIABLE',
   // comments
-  'READ_COMMENT',
+  'READ_COMMENTS',
   'ADD_COMMENT',
   'DELETE_COMMENT',
   // attachments
-  'READ_ATTACHMENT',
+  'READ_ATTACHMENTS',
   'ADD_ATTACHMENT',
   'DELETE_ATTACHMENT',
 ] as const;
+
+/** Short spellings an earlier version used, read as the document's names. */
+export const OPERATION_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  READ_VARIABLE: 'READ_VARIABLES',
+  READ_COMMENT: 'READ_COMMENTS',
+  READ_ATTACHMENT: 'READ_ATTACHMENTS',
+});
+
+/** The document's spelling of an operation (aliases resolved); other names are returned as given. */
+export function canonicalOperation(operation: string): string {
+  return Object.prototype.hasOwnProperty.call(OPERATION_ALIASES, operation) ? OPERATION_ALIASES[operation]! : operation;
+}
 
 /** Denied unless a rule allows them ("whitelist" operations). */
 export const SEED_WHITELIST = ['START_PROCESS'] as const;
@@ -75,7 +90,8 @@ export class OperationRegistry {
   }
 
   register(definition: string | OperationDefinition): void {
-    const def = typeof definition === 'string' ? { name: definition } : definition;
+    const given = typeof definition === 'string' ? { name: definition } : definition;
+    const def = { ...given, name: canonicalOperation(given.name) };
     if (!isValidOperationName(def.name)) {
       throw new TypeError(`invalid operation name '${def.name}': use letters, digits, _ . - and ':' between levels`);
     }
@@ -83,13 +99,14 @@ export class OperationRegistry {
     if (def.whitelist) this.#whitelist.add(def.name);
   }
 
+  /** known as written, or as an alias of a known operation */
   isKnown(operation: string): boolean {
-    return this.#known.has(operation);
+    return this.#known.has(canonicalOperation(operation));
   }
 
   isWhitelist(operation: string): boolean {
     if (this.#whitelist.size === 0) return false;
-    for (const level of operationLineage(operation)) if (this.#whitelist.has(level)) return true;
+    for (const level of operationLineage(canonicalOperation(operation))) if (this.#whitelist.has(level)) return true;
     return false;
   }
 

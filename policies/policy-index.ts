@@ -8,12 +8,11 @@ import { resolvePrincipals, type PolicyRule, type ResourceInstance } from './rul
  */
 export interface OperationBucket {
   readonly users: Map<string, PolicyRule[]>;
+  /** a rule's groups and roles together: roles and groups are the same thing to the engine */
   readonly groups: Map<string, PolicyRule[]>;
-  readonly roles: Map<string, PolicyRule[]>;
   /** variable name → USER / GROUP rules naming `${variable}` among their users / groups / roles */
   readonly userVariables: Map<string, PolicyRule[]>;
   readonly groupVariables: Map<string, PolicyRule[]>;
-  readonly roleVariables: Map<string, PolicyRule[]>;
   readonly assignee: PolicyRule[];
   readonly starter: PolicyRule[];
   readonly others: PolicyRule[];
@@ -51,10 +50,8 @@ function emptyBucket(): OperationBucket {
   return {
     users: new Map(),
     groups: new Map(),
-    roles: new Map(),
     userVariables: new Map(),
     groupVariables: new Map(),
-    roleVariables: new Map(),
     assignee: [],
     starter: [],
     others: [],
@@ -74,10 +71,8 @@ function addRule(bucket: OperationBucket, rule: PolicyRule): void {
       for (const v of rule.users.variables) push(bucket.userVariables, v, rule);
       return;
     case 'GROUP':
-      for (const g of rule.groups.names) push(bucket.groups, g, rule);
-      for (const r of rule.roles.names) push(bucket.roles, r, rule);
-      for (const v of rule.groups.variables) push(bucket.groupVariables, v, rule);
-      for (const v of rule.roles.variables) push(bucket.roleVariables, v, rule);
+      for (const g of [...rule.groups.names, ...rule.roles.names]) push(bucket.groups, g, rule);
+      for (const v of [...rule.groups.variables, ...rule.roles.variables]) push(bucket.groupVariables, v, rule);
       return;
     case 'ASSIGNEE':
       bucket.assignee.push(rule);
@@ -126,37 +121,43 @@ export function matchTier(
       }
       return;
     }
-    case 1:
-      if (instance.assignee !== undefined && instance.assignee === subject.loginId) for (const r of bucket.assignee) out.push({ rule: r, matchedAs: 'assignee', tier, via });
-      if (instance.starter !== undefined && instance.starter === subject.loginId) for (const r of bucket.starter) out.push({ rule: r, matchedAs: 'process starter', tier, via });
-      return;
-    case 2: {
+    case 1: {
       if (bucket.groups.size > 0) {
         for (const g of subject.groups) {
           const rules = bucket.groups.get(g);
           if (rules) for (const r of rules) add(out, start, r, `group '${g}'`, tier, via);
         }
-      }
-      if (bucket.roles.size > 0) {
         for (const role of subject.roles) {
-          const rules = bucket.roles.get(role);
+          const rules = bucket.groups.get(role);
           if (rules) for (const r of rules) add(out, start, r, `role '${role}'`, tier, via);
         }
       }
       for (const [name, rules] of bucket.groupVariables) {
         const names = variable(cache, instance, name);
         const g = subject.groups.find((x) => names.includes(x));
+        const role = g === undefined ? subject.roles.find((x) => names.includes(x)) : undefined;
         if (g !== undefined) for (const r of rules) add(out, start, r, `group '${g}'`, tier, via);
-      }
-      for (const [name, rules] of bucket.roleVariables) {
-        const names = variable(cache, instance, name);
-        const role = subject.roles.find((x) => names.includes(x));
-        if (role !== undefined) for (const r of rules) add(out, start, r, `role '${role}'`, tier, via);
+        else if (role !== undefined) for (const r of rules) add(out, start, r, `role '${role}'`, tier, via);
       }
       return;
     }
+    case 2:
+      if (instance.starter !== undefined && instance.starter === subject.loginId) for (const r of bucket.starter) out.push({ rule: r, matchedAs: 'process starter', tier, via });
+      return;
     case 3:
+      if (instance.assignee !== undefined && instance.assignee === subject.loginId) for (const r of bucket.assignee) out.push({ rule: r, matchedAs: 'assignee', tier, via });
+      return;
+    case 4:
       for (const r of bucket.others) out.push({ rule: r, matchedAs: 'anyone', tier, via });
       return;
   }
+}
+
+/** Whether any rule of these buckets depends on the instance (starter, assignee, variables). */
+export function dependsOnInstance(buckets: Iterable<OperationBucket | undefined>): boolean {
+  for (const b of buckets) {
+    if (!b) continue;
+    if (b.starter.length > 0 || b.assignee.length > 0 || b.userVariables.size > 0 || b.groupVariables.size > 0) return true;
+  }
+  return false;
 }

@@ -1,12 +1,13 @@
 import type { PrincipalListInput } from './types.js';
 import { NO_PRINCIPALS, type PrincipalList } from './rule.js';
 
-const VARIABLE = /^\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}$/;
+/** `${name}` or `#{name}`: the two EL forms the source document uses */
+const VARIABLE = /^[$#]\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}$/;
 
 export type PrincipalParseResult = { ok: true; list: PrincipalList } | { ok: false; message: string };
 
 /**
- * `"alice, ${approvers}"` or `['alice', '${approvers}']` → literal names and variable names.
+ * `"alice, ${approvers}"`, `'#{approvers}'` or `['alice', '${approvers}']` → literal names and variable names.
  * Anything that looks like an expression but is not exactly `${name}` is refused, so a typo
  * never turns into a literal user called `${aprovers`.
  */
@@ -23,8 +24,8 @@ export function parsePrincipals(input: PrincipalListInput | undefined): Principa
       if (!variables.includes(m[1]!)) variables.push(m[1]!);
       continue;
     }
-    if (item.includes('${') || item.includes('}') || item.includes('{')) {
-      return { ok: false, message: `'${item}' is not a name nor a \${variable} expression` };
+    if (item.includes('{') || item.includes('}')) {
+      return { ok: false, message: `'${item}' is not a name nor a \${variable} / #{variable} expression` };
     }
     if (!names.includes(item)) names.push(item);
   }

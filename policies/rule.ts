@@ -17,29 +17,39 @@ export interface RuleSource {
   /** e.g. `resources.invoice.rules[2]` or `resources.invoice.candidateStarterGroups` */
   path: string;
   origin: 'rule' | 'candidateStarterUsers' | 'candidateStarterGroups' | 'candidateUsers' | 'candidateGroups' | 'candidates' | 'api';
+  /** where the rule is written in a BPMN file (1-based) */
+  line?: number;
+  column?: number;
   /** index in the resource's `rules`, for document rules */
   index?: number;
 }
 
 export interface PolicyRule {
-  /** unique within a policy: `<document>#<path>` (plus `/<operation>` for candidate rules) */
+  /** unique within a policy: `<document>#<path>` */
   readonly id: string;
+  /** the element it is attached to: a resource or process name, or `process/task` for a task */
   readonly resource: string;
   readonly scope: PolicyScope;
   readonly operation: string;
   readonly permission: PolicyPermission;
   readonly users: PrincipalList;
   readonly groups: PrincipalList;
+  /** kept apart from `groups` only to show the rule as written; matched the same way */
   readonly roles: PrincipalList;
   readonly description?: string;
   readonly source: RuleSource;
 }
 
-/** A resource instance the decision is about. Only `resource` is required. */
+/**
+ * The instance a decision is about. Only `resource` is required. For a task, `resource` is its
+ * process definition and `task` the task's key in it; `starter` is the process instance's.
+ */
 export interface ResourceInstance {
-  /** the resource name in the policy, e.g. `invoice` */
+  /** the resource or process definition name in the policy, e.g. `invoice` */
   resource: string;
-  /** its owner: the user that started the process */
+  /** a user task of that process, by its key (the BPMN `userTask` id) */
+  task?: string | undefined;
+  /** its owner: the user that started the process instance */
   starter?: string;
   /** the user the task is assigned to */
   assignee?: string;

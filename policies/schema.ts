@@ -13,6 +13,8 @@ import { z } from 'zod';
  *     candidateStarterGroups: sales, ${extraStarters}
  *     rules:
  *       - { scope: GROUP, operation: CANCEL_PROCESS, permission: DENY, groups: [interns] }
+ *     tasks:
+ *       approve: { candidateGroups: managers, rules: [{ scope: ASSIGNEE, operation: COMPLETE_TASK, permission: ALLOW }] }
  * ```
  */
 
@@ -66,19 +68,31 @@ function fieldFits(scope: PolicyScope, field: 'users' | 'groups' | 'roles'): boo
   return false;
 }
 
-export const policyResourceSchema = z.strictObject({
-  /** what the resource is (process, task, route, ...); shown in explanations */
-  kind: z.string().min(1).optional(),
+const elementKey = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, 'names use letters, digits, _ . : -');
+
+/** A user task of a process: its candidates and rules apply to the task only. */
+export const policyTaskSchema = z.strictObject({
+  name: z.string().optional(),
   description: z.string().optional(),
-  /** ALLOW START_PROCESS for these users/groups, OTHERS DENY START_PROCESS for everyone else */
-  candidateStarterUsers: principalListSchema.optional(),
-  candidateStarterGroups: principalListSchema.optional(),
-  /** ALLOW `candidateOperations` for these users/groups, OTHERS DENY them for everyone else */
+  /** ALLOW ALL for these users/groups on the task, OTHERS DENY ALL for everyone else */
   candidateUsers: principalListSchema.optional(),
   candidateGroups: principalListSchema.optional(),
-  /** operations the task candidates get; default [CLAIM_TASK] */
-  candidateOperations: z.array(z.string().min(1)).min(1).optional(),
   rules: z.array(policyRuleSchema).default([]),
+});
+
+export const policyResourceSchema = z.strictObject({
+  /** `process` (implied by `tasks`), `task`, or anything else (route, report, ...) */
+  kind: z.string().min(1).optional(),
+  description: z.string().optional(),
+  /** on a process: ALLOW ALL for these users/groups, OTHERS DENY ALL for everyone else */
+  candidateStarterUsers: principalListSchema.optional(),
+  candidateStarterGroups: principalListSchema.optional(),
+  /** on a task (kind: task, or a resource): the same */
+  candidateUsers: principalListSchema.optional(),
+  candidateGroups: principalListSchema.optional(),
+  rules: z.array(policyRuleSchema).default([]),
+  /** a process's user tasks by key */
+  tasks: z.record(elementKey, policyTaskSchema).optional(),
 });
 export type PolicyResourceInput = z.input<typeof policyResourceSchema>;
 
@@ -94,7 +108,7 @@ export const operationDefinitionSchema = z.union([
 export const policyDocumentSchema = z.strictObject({
   version: z.literal(1).default(1),
   operations: z.array(operationDefinitionSchema).default([]),
-  resources: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'resource names use letters, digits, _ . : -'), policyResourceSchema).default({}),
+  resources: z.record(elementKey, policyResourceSchema).default({}),
 });
 export type PolicyDocumentInput = z.input<typeof policyDocumentSchema>;
 // the hand-written type in types.ts must stay what the schema produces

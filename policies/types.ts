@@ -9,7 +9,7 @@ export type PolicyScope = (typeof POLICY_SCOPES)[number];
 export const POLICY_PERMISSIONS = ['ALLOW', 'DENY'] as const;
 export type PolicyPermission = (typeof POLICY_PERMISSIONS)[number];
 
-/** `alice, bob, ${approvers}` or `[alice, '${approvers}']` */
+/** `alice, bob, ${approvers}` or `[alice, '#{approvers}']` */
 export type PrincipalListInput = string | string[];
 
 export interface PolicyRuleInput {
@@ -18,8 +18,18 @@ export interface PolicyRuleInput {
   permission: PolicyPermission;
   users?: PrincipalListInput | undefined;
   groups?: PrincipalListInput | undefined;
+  /** the same as `groups`: roles and groups are one thing to the engine */
   roles?: PrincipalListInput | undefined;
   description?: string | undefined;
+}
+
+/** A user task of a process: its own candidates and rules, which apply to the task only. */
+export interface PolicyTaskDocument {
+  name?: string | undefined;
+  description?: string | undefined;
+  candidateUsers?: PrincipalListInput | undefined;
+  candidateGroups?: PrincipalListInput | undefined;
+  rules: PolicyRuleInput[];
 }
 
 export interface PolicyResourceDocument {
@@ -29,8 +39,9 @@ export interface PolicyResourceDocument {
   candidateStarterGroups?: PrincipalListInput | undefined;
   candidateUsers?: PrincipalListInput | undefined;
   candidateGroups?: PrincipalListInput | undefined;
-  candidateOperations?: string[] | undefined;
   rules: PolicyRuleInput[];
+  /** user tasks of a process (kind `process`, implied when tasks are given) */
+  tasks?: Record<string, PolicyTaskDocument> | undefined;
 }
 
 export type OperationDefinitionInput = string | { name: string; whitelist: boolean };

@@ -3,6 +3,7 @@
  * - AUTHZ_UNAUTHENTICATED (401): no verified identity on the request
  * - AUTHZ_DENIED (403): the policy refused; the message is the decision's reason
  * - AUTHZ_OPTIONS_INVALID (500, at start-up): bad plugin options
+ * - AUTHZ_NOT_FOUND (404): the process instance or task the REST endpoint names does not exist
  * Unknown operations and resources surface as the policy engine's POLICY_UNKNOWN_OPERATION (400)
  * and POLICY_UNKNOWN_RESOURCE (404).
  */
@@ -44,5 +45,12 @@ export class AuthorizationOptionsError extends AuthorizationError {
   constructor(path: string, message: string) {
     super('AUTHZ_OPTIONS_INVALID', 500, `${path}: ${message}`);
     this.name = 'AuthorizationOptionsError';
+  }
+}
+
+export class AuthorizationNotFoundError extends AuthorizationError {
+  constructor(message: string) {
+    super('AUTHZ_NOT_FOUND', 404, message);
+    this.name = 'AuthorizationNotFoundError';
   }
 }

@@ -5,6 +5,7 @@ import type { ResourceInstance, PolicyRule } from '@portcullis/policies/rule.js'
 import { explanationJson } from '@portcullis/policies/explain.js';
 import { createAuthorizer, type AuthorizationIdentity, type Authorizer } from './authorize.js';
 import { AuthorizationDeniedError, AuthorizationOptionsError, AuthorizationUnauthenticatedError } from './errors.js';
+import { mountInstanceRoutes, type InstanceLookup } from './instance-routes.js';
 
 /**
  * The only file of engine-client/authorization that touches fastify: a plugin that makes a
@@ -30,6 +31,11 @@ export interface AuthorizationPluginOptions {
    * check (`.../operations/:operation`) answers for the caller only and needs no role.
    */
   viewRoles?: string[];
+  /**
+   * The engine's process and task instances by id, current and historic: mounts the
+   * `/runtime|history/process-instances|tasks/{id}/authorizations` endpoints (instance-routes.ts).
+   */
+  instances?: InstanceLookup;
 }
 
 export const AUTHORIZATION_DEFAULTS = Object.freeze({
@@ -57,6 +63,9 @@ const plugin: FastifyPluginAsync<AuthorizationPluginOptions> = async (app, opts)
   if (opts.prefix !== undefined && !/^\/[^?#]*$/.test(opts.prefix)) throw new AuthorizationOptionsError('prefix', 'must be a path starting with "/"');
   if (opts.viewRoles !== undefined && (!Array.isArray(opts.viewRoles) || opts.viewRoles.length === 0 || opts.viewRoles.some((r) => typeof r !== 'string' || r === ''))) {
     throw new AuthorizationOptionsError('viewRoles', 'must name at least one role (listing rules is never open to every caller)');
+  }
+  if (opts.instances !== undefined && (typeof opts.instances?.processInstance !== 'function' || typeof opts.instances?.task !== 'function')) {
+    throw new AuthorizationOptionsError('instances', 'must have processInstance(id, context) and task(id, context) functions');
   }
   const state: AuthorizationState = Object.freeze({ authorizer: createAuthorizer(opts.policy), identityOf: opts.identityOf ?? defaultIdentityOf });
   app.decorate('portcullisAuthorization', state);
@@ -139,4 +148,14 @@ async function mountRoutes(r: FastifyInstance, state: AuthorizationState, opts: 
     const decision = state.authorizer.authorize(identity, instance, operation);
     return { resource, operation, enforceable: decision.allowed, reason: decision.reason.message, explanation: explanationJson(decision) };
   });
+
+  if (opts.instances) {
+    mountInstanceRoutes(r, opts.instances, {
+      authorizer: state.authorizer,
+      identityOf: (request) => identityOrThrow(state, request),
+      mayView: (identity) => {
+        if (!mayView(identity)) throw new AuthorizationDeniedError('listing authorizations needs one of the roles ' + opts.viewRoles!.join(', '));
+      },
+    });
+  }
 }

@@ -5,4 +5,5 @@
  */
 export { createAuthorizer, authorize, subjectOf, type Authorizer, type AuthorizationIdentity } from './authorize.js';
 export * from './errors.js';
-export { loadPolicyFiles } from './policy-files.js';
+export { loadPolicyFiles, toSources } from './policy-files.js';
+export type { InstanceLookup, ProcessInstanceRecord, TaskRecord } from './instance-routes.js';

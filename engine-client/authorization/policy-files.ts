@@ -1,13 +1,52 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { loadPolicyDocuments, type LoadPolicyOptions } from '@portcullis/policies/document.js';
+import { loadPolicyDocuments, validatePolicyDocument, type LoadPolicyOptions, type PolicySource } from '@portcullis/policies/document.js';
+import { PolicyDocumentInvalidError, type PolicyIssue } from '@portcullis/policies/errors.js';
 import type { Policy } from '@portcullis/policies/policy.js';
 
+/** `.bpmn`, `.bpmn20.xml`, `.bpmn.xml` (the same test as policies/bpmn.ts, without loading it) */
+const BPMN_FILE = /\.(bpmn|bpmn20\.xml|bpmn\.xml)$/i;
+
 /**
- * Read policy documents (YAML or JSON) from files and load them as one policy. The document
- * name in errors is the file's base name. Any problem in any file refuses the whole set.
+ * Read policy documents (YAML, JSON, or BPMN 2.0 process definitions) from files and load them
+ * as one policy. The document name in errors is the file's base name. Any problem in any file
+ * refuses the whole set. The BPMN reader (and its `saxes` dependency) is loaded only when a
+ * BPMN file is among the paths, so engines that do not read BPMN need not install it.
  */
 export async function loadPolicyFiles(paths: readonly string[], options: LoadPolicyOptions = {}): Promise<Policy> {
-  const sources = await Promise.all(paths.map(async (path) => ({ name: basename(path), text: await readFile(path, 'utf8') })));
+  const texts = await Promise.all(paths.map(async (path) => ({ name: basename(path), text: await readFile(path, 'utf8') })));
+  const sources = await toSources(texts);
   return loadPolicyDocuments(sources, options);
+}
+
+/** YAML / JSON sources as they are; BPMN files read into documents (positions kept). */
+export async function toSources(files: readonly { name: string; text: string }[]): Promise<PolicySource[]> {
+  if (!files.some((f) => BPMN_FILE.test(f.name))) return files.map((f) => ({ ...f }));
+  let bpmn: typeof import('@portcullis/policies/bpmn.js');
+  try {
+    bpmn = await import('@portcullis/policies/bpmn.js');
+  } catch (err) {
+    throw new Error('reading BPMN process definitions needs the package saxes: npm install saxes', { cause: err });
+  }
+  const issues: PolicyIssue[] = [];
+  const sources: PolicySource[] = [];
+  for (const f of files) {
+    if (!BPMN_FILE.test(f.name)) {
+      sources.push({ ...f });
+      continue;
+    }
+    const read = bpmn.readBpmn(f);
+    if (read.ok) sources.push({ name: f.name, read: read.named });
+    else issues.push(...read.issues);
+  }
+  if (issues.length > 0) {
+    // report the YAML / JSON files' problems in the same error, so one run shows every problem
+    for (const source of sources) {
+      if (source.read) continue;
+      const checked = validatePolicyDocument(source);
+      if (!checked.ok) issues.push(...checked.issues);
+    }
+    throw new PolicyDocumentInvalidError(issues);
+  }
+  return sources;
 }

@@ -1,22 +1,26 @@
 /**
- * `portcullis policy check FILE...` validates policy documents (YAML or JSON) the way an engine
- * loads them and prints every problem with document, path and rule; `portcullis policy explain`
- * decides one operation for a user and prints the explanation: which rules applied, which
- * decided and why. Operators use both before handing documents to an engine.
+ * `portcullis policy check FILE...` validates policy documents (YAML, JSON or BPMN 2.0 process
+ * definitions) the way an engine loads them and prints every problem with document, line and
+ * column or path; `portcullis policy explain` decides one operation for a user (on a process or
+ * one of its tasks) and prints the explanation; `portcullis policy convert FILE.bpmn` prints the
+ * YAML a BPMN file's tags and candidates amount to. Operators use them before handing
+ * documents to an engine.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { loadPolicyDocuments } from '@portcullis/policies/document.js';
+import { loadPolicyDocuments, policyDocumentToYaml } from '@portcullis/policies/document.js';
+import { isBpmnFileName, readBpmn } from '@portcullis/policies/bpmn.js';
+import { toSources } from '@portcullis/engine-client/authorization/policy-files.js';
 import { describeIssue, PolicyDocumentInvalidError, PolicyError } from '@portcullis/policies/errors.js';
 import { formatExplanation } from '@portcullis/policies/explain.js';
 import type { Policy } from '@portcullis/policies/policy.js';
 import { UsageError, type CliCommand, type CliIO } from './command.js';
 import { commaList, parseOptions } from './args.js';
 
-async function load(files: string[], io: CliIO): Promise<Policy | undefined> {
-  const sources = await Promise.all(files.map(async (f) => ({ name: basename(f), text: await readFile(resolve(io.cwd, f), 'utf8') })));
+async function load(files: string[], io: CliIO, options: { enabled?: boolean } = {}): Promise<Policy | undefined> {
+  const texts = await Promise.all(files.map(async (f) => ({ name: basename(f), text: await readFile(resolve(io.cwd, f), 'utf8') })));
   try {
-    return loadPolicyDocuments(sources);
+    return loadPolicyDocuments(await toSources(texts), options);
   } catch (err) {
     if (!(err instanceof PolicyDocumentInvalidError)) throw err;
     io.stdout.write(`${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n`);
@@ -36,7 +40,11 @@ const checkCommand: CliCommand = {
     const policy = await load(positionals, io);
     if (!policy) return 1;
     io.stdout.write(`${positionals.length} document${positionals.length === 1 ? '' : 's'} valid\n`);
-    for (const name of policy.resourceNames) io.stdout.write(`  resource ${name}: ${policy.resource(name).rules.length} rule(s)\n`);
+    for (const name of policy.resourceNames) {
+      const r = policy.resource(name);
+      io.stdout.write(`  resource ${name}: ${r.rules.length} rule(s)\n`);
+      for (const task of r.tasks ?? []) io.stdout.write(`    task ${task}: ${policy.element({ resource: name, task }).rules.length} rule(s)\n`);
+    }
     return 0;
   },
 };
@@ -44,13 +52,16 @@ const checkCommand: CliCommand = {
 const explainCommand: CliCommand = {
   name: 'explain',
   summary: 'Decide one operation for a user on a resource and print why.',
-  usage: 'policy explain FILE... --user U --resource R --operation OP [--groups a,b] [--roles a,b] [--starter U] [--assignee U] [--var name=value]...',
-  help: `Options:
+  usage: 'policy explain FILE... --user U --resource R [--task T] --operation OP [--groups a,b] [--roles a,b] [--starter U] [--assignee U] [--var name=value]... [--candidates-only]',
+  help: `FILEs are YAML / JSON policy documents or BPMN files (.bpmn, .bpmn20.xml), in any mix.
+Options:
   -u, --user LOGIN        the subject
   -g, --groups a,b        its groups
-  -r, --roles a,b         its roles
-      --resource NAME     the resource (as the documents name it)
-  -o, --operation OP      e.g. START_PROCESS or reports:export
+  -r, --roles a,b         its roles (matched as groups: they are the same thing)
+      --resource NAME     the resource or process definition (a BPMN process id)
+  -t, --task KEY          a user task of that process (a BPMN userTask id)
+  -o, --operation OP      e.g. START_PROCESS, READ_COMMENTS or reports:export
+      --candidates-only   authorization.enabled=false: ignore tags, candidates only
       --starter LOGIN     who started the process instance (PROCESS_STARTER rules)
       --assignee LOGIN    who the task is assigned to (ASSIGNEE rules)
       --var NAME=VALUE    a resource variable for \${NAME} expressions; repeatable
@@ -64,7 +75,9 @@ Exit codes: 0 allowed, 3 denied, 1 invalid documents or unknown resource/operati
         groups: { type: 'string', short: 'g' },
         roles: { type: 'string', short: 'r' },
         resource: { type: 'string' },
+        task: { type: 'string', short: 't' },
         operation: { type: 'string', short: 'o' },
+        'candidates-only': { type: 'boolean' },
         starter: { type: 'string' },
         assignee: { type: 'string' },
         var: { type: 'string', multiple: true },
@@ -80,12 +93,12 @@ Exit codes: 0 allowed, 3 denied, 1 invalid documents or unknown resource/operati
       if (eq <= 0) throw new UsageError(`--var needs NAME=VALUE, got "${pair}"`);
       variables[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
-    const policy = await load(positionals, io);
+    const policy = await load(positionals, io, { enabled: values['candidates-only'] ? false : undefined });
     if (!policy) return 1;
     try {
       const decision = policy.decide(
         { loginId: values.user!, groups: commaList(values.groups), roles: commaList(values.roles) },
-        { resource: values.resource!, starter: values.starter, assignee: values.assignee, variables },
+        { resource: values.resource!, task: values.task, starter: values.starter, assignee: values.assignee, variables },
         values.operation!,
       );
       io.stdout.write(`${formatExplanation(decision)}\n`);
@@ -98,8 +111,34 @@ Exit codes: 0 allowed, 3 denied, 1 invalid documents or unknown resource/operati
   },
 };
 
+const convertCommand: CliCommand = {
+  name: 'convert',
+  summary: 'Print the YAML policy a BPMN process definition amounts to.',
+  usage: 'policy convert FILE.bpmn',
+  help: `Reads the <neviswf:authorization> tags and activiti:candidate* attributes of every process
+and user task and prints the same policy as YAML: loading either gives the same decisions.
+Exit codes: 0 converted, 1 the file has problems (each printed with line and column), 2 usage error.`,
+  async run(args, io) {
+    const { positionals } = parseOptions(args, {}, { min: 1, max: 1, names: ['FILE'] });
+    const file = positionals[0]!;
+    if (!isBpmnFileName(file)) throw new UsageError(`${file} is not a BPMN file (.bpmn, .bpmn20.xml)`);
+    const name = basename(file);
+    const read = readBpmn({ name, text: await readFile(resolve(io.cwd, file), 'utf8') });
+    if (!read.ok) {
+      io.stdout.write(`${read.issues.length} problem${read.issues.length === 1 ? '' : 's'}\n`);
+      for (const issue of read.issues) io.stdout.write(`${describeIssue(issue)} [${issue.code}]\n`);
+      return 1;
+    }
+    // compile too, so operations on the wrong element are reported here and not at load
+    const policy = await load([file], io);
+    if (!policy) return 1;
+    io.stdout.write(policyDocumentToYaml(read.named.document, `converted from ${name} by portcullis policy convert`));
+    return 0;
+  },
+};
+
 export const policyCommand: CliCommand = {
   name: 'policy',
-  summary: 'Check policy documents and explain authorization decisions.',
-  subcommands: [checkCommand, explainCommand],
+  summary: 'Check policy documents and BPMN definitions, explain decisions, convert BPMN to YAML.',
+  subcommands: [checkCommand, explainCommand, convertCommand],
 };

@@ -3,21 +3,24 @@ import { policyOf, policyFromYaml, who } from './helpers.js';
 import { formatExplanation } from '../../policies/explain.js';
 
 describe('scopes and priorities', () => {
-  it('USER beats ASSIGNEE, ASSIGNEE beats GROUP, GROUP beats OTHERS', () => {
+  it('USER beats GROUP, GROUP beats PROCESS_STARTER, PROCESS_STARTER beats ASSIGNEE, ASSIGNEE beats OTHERS', () => {
     const p = policyFromYaml(`
 resources:
   t:
+    kind: task
     rules:
       - { scope: OTHERS, operation: CLAIM_TASK, permission: ALLOW }
+      - { scope: ASSIGNEE, operation: CLAIM_TASK, permission: DENY }
+      - { scope: PROCESS_STARTER, operation: CLAIM_TASK, permission: ALLOW }
       - { scope: GROUP, operation: CLAIM_TASK, permission: DENY, groups: [g] }
-      - { scope: ASSIGNEE, operation: CLAIM_TASK, permission: ALLOW }
-      - { scope: USER, operation: CLAIM_TASK, permission: DENY, users: [u] }
+      - { scope: USER, operation: CLAIM_TASK, permission: ALLOW, users: [u] }
 `);
-    const task = { resource: 't', assignee: 'u' };
-    expect(p.isAllowed(who('u', ['g']), task, 'CLAIM_TASK')).toBe(false); // USER DENY
-    expect(p.isAllowed(who('v', ['g']), { resource: 't', assignee: 'v' }, 'CLAIM_TASK')).toBe(true); // ASSIGNEE over GROUP
-    expect(p.isAllowed(who('w', ['g']), task, 'CLAIM_TASK')).toBe(false); // GROUP over OTHERS
-    expect(p.isAllowed(who('x'), task, 'CLAIM_TASK')).toBe(true); // OTHERS
+    const both = (login: string) => ({ resource: 't', starter: login, assignee: login });
+    expect(p.isAllowed(who('u', ['g']), both('u'), 'CLAIM_TASK')).toBe(true); // USER ALLOW over GROUP DENY
+    expect(p.isAllowed(who('w', ['g']), both('w'), 'CLAIM_TASK')).toBe(false); // GROUP DENY over PROCESS_STARTER ALLOW
+    expect(p.isAllowed(who('v'), both('v'), 'CLAIM_TASK')).toBe(true); // PROCESS_STARTER ALLOW over ASSIGNEE DENY
+    expect(p.isAllowed(who('a'), { resource: 't', assignee: 'a' }, 'CLAIM_TASK')).toBe(false); // ASSIGNEE DENY over OTHERS ALLOW
+    expect(p.isAllowed(who('x'), both('y'), 'CLAIM_TASK')).toBe(true); // OTHERS
   });
 
   it('PROCESS_STARTER applies to the instance owner only', () => {
@@ -27,10 +30,10 @@ resources:
     expect(p.isAllowed(who('olive'), 'pr', 'CANCEL_PROCESS')).toBe(false); // no starter known: not the starter
   });
 
-  it('ASSIGNEE and PROCESS_STARTER share a tier: a user who is both, with disagreeing rules, is denied', () => {
+  it('a user who is starter and assignee is decided by the PROCESS_STARTER rule', () => {
     const p = policyOf({ resources: { pr: { rules: [{ scope: 'PROCESS_STARTER', operation: 'ADD_COMMENT', permission: 'ALLOW' }, { scope: 'ASSIGNEE', operation: 'ADD_COMMENT', permission: 'DENY' }] } } });
-    expect(p.isAllowed(who('o'), { resource: 'pr', starter: 'o', assignee: 'o' }, 'ADD_COMMENT')).toBe(false);
-    expect(p.isAllowed(who('o'), { resource: 'pr', starter: 'o', assignee: 'z' }, 'ADD_COMMENT')).toBe(true);
+    expect(p.isAllowed(who('o'), { resource: 'pr', starter: 'o', assignee: 'o' }, 'ADD_COMMENT')).toBe(true);
+    expect(p.isAllowed(who('o'), { resource: 'pr', starter: 'z', assignee: 'o' }, 'ADD_COMMENT')).toBe(false);
   });
 
   it('contradictory rules in the same scope resolve to DENY, whatever their order', () => {
@@ -80,26 +83,31 @@ describe('defaults', () => {
 });
 
 describe('operations', () => {
-  it('ALL matches every operation, and a specific operation rule outranks ALL in the same scope', () => {
+  it('ALL matches every operation, and in one scope a DENY wins over an ALLOW whether either names ALL or the operation', () => {
     const p = policyOf({ resources: { r: { rules: [
       { scope: 'GROUP', operation: 'ALL', permission: 'DENY', groups: ['guests'] },
       { scope: 'GROUP', operation: 'LIST_TASK', permission: 'ALLOW', groups: ['guests'] },
+      { scope: 'GROUP', operation: 'ALL', permission: 'ALLOW', groups: ['staff'] },
+      { scope: 'GROUP', operation: 'ADD_COMMENT', permission: 'DENY', groups: ['staff'] },
     ] } } });
     expect(p.isAllowed(who('g', ['guests']), 'r', 'CLAIM_TASK')).toBe(false);
-    expect(p.isAllowed(who('g', ['guests']), 'r', 'LIST_TASK')).toBe(true);
+    expect(p.isAllowed(who('g', ['guests']), 'r', 'LIST_TASK')).toBe(false);
+    expect(p.isAllowed(who('s', ['staff']), 'r', 'LIST_TASK')).toBe(true);
+    expect(p.isAllowed(who('s', ['staff']), 'r', 'ADD_COMMENT')).toBe(false);
   });
 
-  it('a permission on a module covers its actions and options unless a more specific rule says otherwise', () => {
+  it('a permission on a module covers its actions and options; in one scope DENY wins across levels', () => {
     const p = policyOf({ operations: ['reports:export:pdf', 'reports:export:csv', 'reports:view'], resources: { r: { rules: [
-      { scope: 'GROUP', operation: 'reports', permission: 'DENY', groups: ['staff'] },
       { scope: 'GROUP', operation: 'reports:export', permission: 'ALLOW', groups: ['staff'] },
       { scope: 'GROUP', operation: 'reports:export:csv', permission: 'DENY', groups: ['staff'] },
+      { scope: 'OTHERS', operation: 'reports', permission: 'DENY' },
     ] } } });
     const s = who('s', ['staff']);
-    expect(p.isAllowed(s, 'r', 'reports:view')).toBe(false); // module DENY
+    expect(p.isAllowed(s, 'r', 'reports:view')).toBe(false); // the module's OTHERS DENY
     expect(p.isAllowed(s, 'r', 'reports:export')).toBe(true); // action ALLOW
     expect(p.isAllowed(s, 'r', 'reports:export:pdf')).toBe(true); // covered by the action
-    expect(p.isAllowed(s, 'r', 'reports:export:csv')).toBe(false); // option DENY
+    expect(p.isAllowed(s, 'r', 'reports:export:csv')).toBe(false); // option DENY, same scope
+    expect(p.isAllowed(who('x'), 'r', 'reports:export:pdf')).toBe(false);
   });
 
   it('a user rule on a module overrides a group rule on an option', () => {
@@ -147,23 +155,34 @@ resources:
 });
 
 describe('candidate shorthands', () => {
-  it('candidateStarterUsers/Groups allow START_PROCESS to the candidates and deny everyone else', () => {
-    const p = policyOf({ resources: { inv: { candidateStarterUsers: 'al', candidateStarterGroups: ['sales'] } } });
+  it('candidateStarterUsers/Groups are ALL ALLOW for the candidates and OTHERS ALL DENY ("Upgrading candidates")', () => {
+    const p = policyOf({ resources: { inv: { kind: 'process', candidateStarterUsers: 'al', candidateStarterGroups: ['sales'] } } });
     expect(p.isAllowed(who('al'), 'inv', 'START_PROCESS')).toBe(true);
-    expect(p.isAllowed(who('sy', ['sales']), 'inv', 'START_PROCESS')).toBe(true);
+    expect(p.isAllowed(who('sy', ['sales']), 'inv', 'CANCEL_PROCESS')).toBe(true);
     expect(p.isAllowed(who('zz'), 'inv', 'START_PROCESS')).toBe(false);
-    expect(p.rulesFor('inv').map((r) => `${r.scope} ${r.permission} ${r.operation}`).sort()).toEqual([
-      'GROUP ALLOW START_PROCESS',
-      'OTHERS DENY START_PROCESS',
-      'USER ALLOW START_PROCESS',
-    ]);
+    expect(p.isAllowed(who('zz'), 'inv', 'ADD_COMMENT')).toBe(false);
+    expect(p.rulesFor('inv').map((r) => `${r.scope} ${r.permission} ${r.operation}`).sort()).toEqual(['GROUP ALLOW ALL', 'OTHERS DENY ALL', 'USER ALLOW ALL']);
   });
 
-  it('candidateUsers/Groups concern CLAIM_TASK by default, or the listed candidateOperations', () => {
-    const p = policyOf({ resources: { t: { candidateGroups: 'ops', candidateOperations: ['CLAIM_TASK', 'LIST_TASK'] } } });
-    expect(p.isAllowed(who('o', ['ops']), 't', 'LIST_TASK')).toBe(true);
-    expect(p.isAllowed(who('x'), 't', 'LIST_TASK')).toBe(false);
-    expect(p.isAllowed(who('x'), 't', 'COMPLETE_TASK')).toBe(true);
+  it('candidateUsers/Groups on a task give the candidates every task operation and deny the others', () => {
+    const p = policyOf({ resources: { pr: { tasks: { t: { candidateGroups: 'ops' } } } } });
+    const t = { resource: 'pr', task: 't' };
+    expect(p.isAllowed(who('o', ['ops']), t, 'CLAIM_TASK')).toBe(true);
+    expect(p.isAllowed(who('o', [], ['ops']), t, 'COMPLETE_TASK')).toBe(true); // a role is a group
+    expect(p.isAllowed(who('x'), t, 'LIST_TASK')).toBe(false);
+    expect(p.isAllowed(who('x'), 'pr', 'LIST_PROCESS')).toBe(true); // the task's candidates do not reach the process
+  });
+
+  it('candidates on the wrong element and operations on the wrong element are refused with their path', () => {
+    expect(() => policyOf({ resources: { pr: { kind: 'process', candidateUsers: 'a', rules: [{ scope: 'OTHERS', operation: 'CLAIM_TASK', permission: 'DENY' }], tasks: { t: { rules: [{ scope: 'OTHERS', operation: 'CANCEL_PROCESS', permission: 'DENY' }] } } } } })).toThrow(
+      expect.objectContaining({
+        issues: [
+          expect.objectContaining({ path: 'resources.pr.rules[0].operation', code: 'operation-not-on-element' }),
+          expect.objectContaining({ path: 'resources.pr.candidateUsers', code: 'field-not-allowed' }),
+          expect.objectContaining({ path: 'resources.pr.tasks.t.rules[0].operation', code: 'operation-not-on-element' }),
+        ],
+      }),
+    );
   });
 
   it('candidates may be variables', () => {

@@ -30,11 +30,11 @@ function matches(rule: PolicyRule, subject: Subject, instance: ResourceInstance)
     case 'USER':
       return resolvePrincipals(rule.users, instance.variables).includes(subject.loginId) ? `user '${subject.loginId}'` : undefined;
     case 'GROUP': {
-      const groups = resolvePrincipals(rule.groups, instance.variables);
-      const g = subject.groups.find((x) => groups.includes(x));
+      // roles and groups are the same thing: a rule's groups and roles, the subject's groups then roles
+      const names = [...resolvePrincipals(rule.groups, instance.variables), ...resolvePrincipals(rule.roles, instance.variables)];
+      const g = subject.groups.find((x) => names.includes(x));
       if (g !== undefined) return `group '${g}'`;
-      const roles = resolvePrincipals(rule.roles, instance.variables);
-      const r = subject.roles.find((x) => roles.includes(x));
+      const r = subject.roles.find((x) => names.includes(x));
       return r !== undefined ? `role '${r}'` : undefined;
     }
     case 'ASSIGNEE':

@@ -11,6 +11,7 @@ resources:
     candidateStarterGroups: sales
     rules:
       - { scope: GROUP, operation: CANCEL_PROCESS, permission: DENY, roles: [viewer] }
+      - { scope: PROCESS_STARTER, operation: LIST_PROCESS, permission: ALLOW }
 `,
   },
 ]);
@@ -21,13 +22,15 @@ describe('authorize(identity, resource, operation)', () => {
   it('decides for an engine identity and explains', () => {
     const d = authorizer.authorize({ user: 'sue', roles: ['user'], groups: ['sales'] }, 'invoice', 'START_PROCESS');
     expect(d.allowed).toBe(true);
-    expect(d.explanation.deciding[0]!.rule.id).toBe('engine.yaml#resources.invoice.candidateStarterGroups/START_PROCESS');
+    expect(d.explanation.deciding[0]!.rule.id).toBe('engine.yaml#resources.invoice.candidateStarterGroups');
     expect(authorize(policy, { user: 'vic', roles: ['viewer'] }, 'invoice', 'CANCEL_PROCESS').allowed).toBe(false);
   });
 
   it('takes a resource instance with starter and assignee', () => {
     const d = authorizer.authorize({ loginId: 'sue' }, { resource: 'invoice', starter: 'sue' }, 'LIST_PROCESS');
     expect(d.allowed).toBe(true);
+    // not a candidate and not the starter: the candidates' OTHERS ALL DENY
+    expect(authorizer.authorize({ loginId: 'sue' }, { resource: 'invoice', starter: 'tom' }, 'LIST_PROCESS').allowed).toBe(false);
   });
 
   it('refuses an unknown operation (400) and an unknown resource (404)', () => {

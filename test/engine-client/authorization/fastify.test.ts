@@ -64,7 +64,7 @@ describe('fastify helper and REST endpoints', () => {
     expect(res.status).toBe(403);
     const body = (await res.json()) as { code: string; message: string };
     expect(body.code).toBe('AUTHZ_DENIED');
-    expect(body.message).toContain('OTHERS rule tasks.yaml#resources.review-task.candidate*/CLAIM_TASK denies CLAIM_TASK');
+    expect(body.message).toContain('OTHERS rule tasks.yaml#resources.review-task.candidates denies ALL (covering CLAIM_TASK)');
   });
 
   it('answers 401 with WWW-Authenticate without an identity', async () => {
@@ -76,9 +76,9 @@ describe('fastify helper and REST endpoints', () => {
 
   it('lists the rules of a resource, optionally for one operation', async () => {
     const all = (await (await get('/authorizations/resources/review-task/rules', 'auditor')).json()) as { rules: { id: string; operation: string }[] };
-    expect(all.rules.map((r) => r.operation).sort()).toEqual(['ADD_COMMENT', 'CLAIM_TASK', 'CLAIM_TASK', 'COMPLETE_TASK', 'COMPLETE_TASK']);
+    expect(all.rules.map((r) => r.operation).sort()).toEqual(['ADD_COMMENT', 'ALL', 'ALL', 'COMPLETE_TASK', 'COMPLETE_TASK']); // candidates: GROUP ALL ALLOW + OTHERS ALL DENY
     const some = (await (await get('/authorizations/resources/review-task/rules?operation=COMPLETE_TASK', 'auditor')).json()) as { rules: { scope: string }[] };
-    expect(some.rules.map((r) => r.scope)).toEqual(['ASSIGNEE', 'OTHERS']);
+    expect(some.rules.map((r) => r.scope)).toEqual(['ASSIGNEE', 'OTHERS', 'GROUP', 'OTHERS']); // the two candidate rules name ALL
   });
 
   it('says whether an operation is enforceable for the caller, with the explanation', async () => {

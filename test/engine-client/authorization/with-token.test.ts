@@ -47,7 +47,7 @@ describe('an engine guarding an operation with a verified token', () => {
     expect(ok.status).toBe(200);
     const no = await fetch(`${base}/invoices`, { method: 'POST', headers: { authorization: `Bearer ${await token('tom', ['tech'])}` } });
     expect(no.status).toBe(403);
-    expect(await no.json()).toMatchObject({ code: 'AUTHZ_DENIED', message: expect.stringContaining('denies START_PROCESS') });
+    expect(await no.json()).toMatchObject({ code: 'AUTHZ_DENIED', message: expect.stringContaining('denies ALL (covering START_PROCESS)') });
     const check = await fetch(`${base}/authorizations/resources/invoice/operations/START_PROCESS`, { headers: { authorization: `Bearer ${await token('sam', ['sales'])}` } });
     expect(await check.json()).toMatchObject({ enforceable: true });
   });

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { loadPolicyDocuments } from '../../../policies/document.js';
+import { loadBpmnDocuments } from '../../../policies/bpmn.js';
 import { PassThrough } from 'node:stream';
 import { policyCommand } from '../../../gateway/cli/policy.js';
 import type { CliIO } from '../../../gateway/cli/command.js';
@@ -29,6 +33,11 @@ describe('portcullis policy', () => {
       - { scope: OTHERS, operation: 'reports', permission: DENY }
 `,
     );
+    const fixtures = fileURLToPath(new URL('../../fixtures/bpmn/', import.meta.url));
+    await copyFile(join(fixtures, 'authorization-example-2.bpmn'), join(dir, 'newAuth2.bpmn'));
+    await copyFile(join(fixtures, 'combined-example-3.bpmn'), join(dir, 'mixedAuth3.bpmn20.xml'));
+    await copyFile(join(fixtures, 'invalid/missing-scope.bpmn'), join(dir, 'broken.bpmn'));
+    await copyFile(join(fixtures, 'invalid/start-on-task.bpmn'), join(dir, 'start-on-task.bpmn'));
     await writeFile(join(dir, 'bad.yaml'), 'resources:\n  r:\n    rules:\n      - { scope: GROUP, operation: LIST_TASK }\n');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -61,5 +70,54 @@ describe('portcullis policy', () => {
     expect(await sub('explain').run!(['ops.yaml', 'invoice.yaml', '-u', 'ann', '--resource', 'invoice', '-o', 'FLY'], unknown)).toBe(1);
     expect(unknown.out()).toContain("Not supported operation 'FLY' [POLICY_UNKNOWN_OPERATION]");
     await expect(sub('explain').run!(['invoice.yaml', '--resource', 'invoice', '-o', 'X'], io(dir))).rejects.toMatchObject({ code: 'CLI_USAGE' });
+  });
+
+  it('check and explain read BPMN files, alone or with YAML; explain takes a task', async () => {
+    const check = io(dir);
+    expect(await sub('check').run!(['newAuth2.bpmn', 'mixedAuth3.bpmn20.xml', 'ops.yaml'], check)).toBe(0);
+    expect(check.out()).toContain('resource newAuth2: 1 rule(s)');
+    expect(check.out()).toContain('task usertask1: 4 rule(s)');
+    const assignee = io(dir);
+    expect(await sub('explain').run!(['newAuth2.bpmn', '-u', 'nwf.ch.admin', '-g', 'nevisWF.Admin', '--resource', 'newAuth2', '--task', 'usertask1', '--assignee', 'nwf.ch.admin', '-o', 'COMPLETE_TASK'], assignee)).toBe(0);
+    expect(assignee.out()).toContain("ALLOW COMPLETE_TASK on 'newAuth2/usertask1' for 'nwf.ch.admin'");
+    expect(assignee.out()).toContain('* [ASSIGNEE] ALLOW COMPLETE_TASK to assignee');
+    const wrongElement = io(dir);
+    expect(await sub('explain').run!(['newAuth2.bpmn', '-u', 'x', '--resource', 'newAuth2', '--task', 'usertask1', '-o', 'START_PROCESS'], wrongElement)).toBe(1);
+    expect(wrongElement.out()).toContain("Not supported Task operation 'START_PROCESS' [POLICY_OPERATION_NOT_ON_ELEMENT]");
+    // authorization.enabled=false: nwf.hu.user's USER ALL ALLOW tag is ignored, the candidates alone decide
+    const off = io(dir);
+    expect(await sub('explain').run!(['mixedAuth3.bpmn20.xml', '-u', 'nwf.hu.user', '--resource', 'mixedAuth3', '-o', 'START_PROCESS', '--candidates-only'], off)).toBe(3);
+    const on = io(dir);
+    expect(await sub('explain').run!(['mixedAuth3.bpmn20.xml', '-u', 'nwf.hu.user', '--resource', 'mixedAuth3', '-o', 'START_PROCESS'], on)).toBe(0);
+  });
+
+  it('check prints a broken BPMN file\'s problems with line and column', async () => {
+    const cli = io(dir);
+    expect(await sub('check').run!(['broken.bpmn', 'newAuth2.bpmn'], cli)).toBe(1);
+    expect(cli.out()).toContain("policy document 'broken.bpmn:5:1': resources.p.rules[0].scope: the authorization tag has no neviswf:scope attribute [attribute-missing]");
+  });
+
+  it('convert prints YAML that decides as the BPMN file does', async () => {
+    const cli = io(dir);
+    expect(await sub('convert').run!(['newAuth2.bpmn'], cli)).toBe(0);
+    expect(cli.out()).toMatch(/^# converted from newAuth2.bpmn/);
+    const yaml = loadPolicyDocuments([{ name: 'converted.yaml', text: cli.out() }]);
+    const bpmn = loadBpmnDocuments([{ name: 'newAuth2.bpmn', text: await readFile(join(dir, 'newAuth2.bpmn'), 'utf8') }]);
+    const subjects = [{ loginId: 'nwf.ch.admin', groups: ['nevisWF.Admin'], roles: [] }, { loginId: 'nwf.starter', groups: [], roles: [] }, { loginId: 'nwf.hu.user', groups: [], roles: [] }];
+    for (const s of subjects) {
+      for (const op of ['CLAIM_TASK', 'COMPLETE_TASK', 'UNCLAIM_TASK', 'DELEGATE_TASK', 'LIST_TASK']) {
+        const on = { resource: 'newAuth2', task: 'usertask1', starter: 'nwf.starter', assignee: 'nwf.ch.admin' };
+        expect(yaml.isAllowed(s, on, op)).toBe(bpmn.isAllowed(s, on, op));
+      }
+      expect(yaml.isAllowed(s, 'newAuth2', 'START_PROCESS')).toBe(bpmn.isAllowed(s, 'newAuth2', 'START_PROCESS'));
+    }
+  });
+
+  it('convert refuses a broken file (line, column) and a file that is not BPMN', async () => {
+    const broken = io(dir);
+    expect(await sub('convert').run!(['start-on-task.bpmn'], broken)).toBe(1);
+    expect(broken.out()).toContain("start-on-task.bpmn:6:1");
+    expect(broken.out()).toContain('[operation-not-on-element]');
+    await expect(sub('convert').run!(['invoice.yaml'], io(dir))).rejects.toMatchObject({ code: 'CLI_USAGE' });
   });
 });
