@@ -16,7 +16,7 @@ import { registerLoginRoutes } from './login/login-routes.js';
 import { registerLogoutRoutes } from './login/logout-routes.js';
 import { LoginThrottle } from './login/throttle.js';
 import { createLogger } from './logger.js';
-import { registerRouteProxy, callerOf } from './proxy/route-proxy.js';
+import { registerRouteProxy } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -202,11 +202,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
     tokenFor(ctx) {
-      const caller = callerOf(ctx.request);
+      const caller = ctx.caller;
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
       return (
         minter.cachedTokenFor(caller.cacheKey, ctx.route.audience) ??
-        minter.tokenFor({ user: caller.user, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey })
+        minter.tokenFor({ user: caller.subject, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey })
       );
     },
   };

@@ -3,7 +3,7 @@ import httpProxy from '@fastify/http-proxy';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteConfig } from '@portcullis/config/schema/routes.js';
 import { runPhase, runPhaseSync, type Chain } from '@portcullis/filters/chain.js';
-import type { FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
+import type { FilterCaller, FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
 import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from '../http/identify.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
@@ -12,9 +12,8 @@ import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 const IDENTIFY_PRIORITY = 100;
 
 const kContext = Symbol('portcullis.filterContext');
-const kCaller = Symbol('portcullis.caller');
 
-type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext; [kCaller]?: Caller };
+type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext };
 
 export interface RouteProxyOptions {
   route: RouteConfig;
@@ -27,11 +26,6 @@ export interface RouteProxyOptions {
   gatewayCookies: readonly string[];
   /** a phase's condition check (richer start conditions plug in here) */
   conditionCheck?: Parameters<typeof runPhase>[2];
-}
-
-/** The caller of a proxied request, for filters that need more than the subject (token minting). */
-export function callerOf(request: FastifyRequest): Caller | undefined {
-  return (request as ProxiedRequest)[kCaller];
 }
 
 /**
@@ -67,8 +61,8 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     if (refused) return sendRefusal(request, reply, refused, refusal);
 
     const caller = needsCaller ? await identifyCaller(request, gw) : undefined;
-    (request as ProxiedRequest)[kCaller] = caller;
-    ctx.subject = caller ? subjectOf(caller) : undefined;
+    ctx.caller = caller ? filterCallerOf(caller) : undefined;
+    ctx.subject = ctx.caller?.subject;
     refused = runPhase(afterIdentify, ctx, check);
     if (refused instanceof Promise) refused = await refused;
     if (!refused) {
@@ -137,6 +131,11 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
         }
       : {}),
   } as never);
+}
+
+function filterCallerOf(caller: Caller): FilterCaller {
+  const subject = subjectOf(caller);
+  return caller.sid === undefined ? { subject, cacheKey: caller.cacheKey } : { subject, sid: caller.sid, cacheKey: caller.cacheKey };
 }
 
 function subjectOf(caller: Caller): FilterSubject {
