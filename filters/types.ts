@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RoutePolicyConfig } from '@portcullis/config/schema/routes.js';
 import type { Reason } from '@portcullis/policies/reasons.js';
 import type { Subject } from '@portcullis/policies/subject.js';
-import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token/claims.js';
+import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token';
 
 /**
  * The phases of a request, in order: `access` decides whether the request may go on,

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { PortcullisConfig } from '@portcullis/config/schema/index.js';
-import { createClientAddressResolver, clientAddressOf } from '@portcullis/engine-client/client-ip/index.js';
+import { createClientAddressResolver, clientAddressOf } from '@portcullis/engine-client/client-ip';
 import { createAuthenticators } from './authenticators/registry.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';

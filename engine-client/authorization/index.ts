@@ -5,4 +5,4 @@
  */
 export { createAuthorizer, authorize, subjectOf, type Authorizer, type AuthorizationIdentity } from './authorize.js';
 export * from './errors.js';
-export { loadPolicyFiles } from './policy-files.js';
+// loadPolicyFiles needs yaml and zod: it is the optional `@portcullis/engine-client/policy-files` subpath

@@ -1,4 +1,4 @@
-import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token/claims.js';
+import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token';
 
 /**
  * The gateway's identity record: who logged in, as every authenticator reports it. It becomes

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { claimNamesWith, IDENTITY_ATTRIBUTES, type PortcullisTokenClaims } from '@portcullis/engine-client/token/claims.js';
+import { claimNamesWith, IDENTITY_ATTRIBUTES, type PortcullisTokenClaims } from '@portcullis/engine-client/token';
 import type { TokenIdentity } from '../identity/authenticated-user.js';
 import type { SigningKeys } from './key-store.js';
 
