@@ -3,7 +3,7 @@
  * directory itself (the gateway's LDAP authenticator). Needs the optional peer `ldapts`,
  * which is imported on the first connection only.
  */
-export { openLdap, isLdapResult, loadLdapts } from './ldap-connection.js';
+export { openLdap, isLdapResult } from './ldap-connection.js';
 export type { LdapTlsMaterial, LdapConnectionOptions, LdapEntry, LdapSearch, LdapSession } from './ldap-connection.js';
 export {
   userAttributes,

@@ -4,7 +4,8 @@
  * `npm install --omit=dev`: what an engine gets from the registry. jose, lru-cache and undici
  * come from the npm registry. Everything lives in the returned folder; nothing is cached.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,6 +39,8 @@ export interface InstalledProject {
   tarballs: { policies: string; engineClient: string };
   /** run `node` in the project with plain node (no loader), answering stdout */
   node(args: string[], env?: NodeJS.ProcessEnv): string;
+  /** the same without blocking this process (when it serves what the script calls) */
+  nodeAsync(args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
 }
 
 export async function installPackedEngineClient(extraDependencies: string[] = []): Promise<InstalledProject> {
@@ -51,20 +54,23 @@ export async function installPackedEngineClient(extraDependencies: string[] = []
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'plain-js-engine', private: true, type: 'module' }, null, 2));
   const npm = (args: string[]) =>
-    execFileSync('npm', [...args, '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-online'], {
+    execFileSync('npm', [...args, '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], {
       cwd: project,
       encoding: 'utf8',
-      // a fresh cache inside the temp folder: nothing kept, nothing borrowed from earlier runs
-      env: { ...process.env, npm_config_cache: join(dir, 'npm-cache'), NODE_OPTIONS: '' },
+      // npm's own download cache as any `npm install` uses it; the project itself is fresh
+      env: { ...process.env, NODE_OPTIONS: '' },
       timeout: 90_000,
     });
-  npm(['install', engineClient!, policies!]);
-  if (extraDependencies.length) npm(['install', ...extraDependencies]);
+  npm(['install', engineClient!, policies!, ...extraDependencies]);
   return {
     dir: project,
     tarballs: { policies: policies!, engineClient: engineClient! },
     node(args, env = {}) {
       return execFileSync(process.execPath, args, { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
+    },
+    async nodeAsync(args, env = {}) {
+      const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
+      return stdout;
     },
   };
 }
