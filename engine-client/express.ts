@@ -11,7 +11,7 @@
  * for an application that renders errors itself. Other failures always go to `next(err)`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isEngineClientError, OptionsError, RoleRequiredError, TokenError } from './errors.js';
+import { IdentityRequiredError, isEngineClientError, OptionsError, RoleRequiredError } from './errors.js';
 import { createRequestAuthenticator, sendError, type RequestAuthenticator, type RequestAuthenticatorOptions } from './http.js';
 import { hasAnyRole } from './identity/roles.js';
 import type { Identity } from './identity/types.js';
@@ -53,7 +53,7 @@ export function engineClientMiddleware(options: ExpressMiddlewareOptions): Engin
   return Object.assign(middleware, { authenticator });
 }
 
-/** Lets through only callers with at least one of `roles` (401 without an identity, 403 ROLE_REQUIRED otherwise). */
+/** Lets through only callers with at least one of `roles` (401 IDENTITY_REQUIRED without an identity, 403 ROLE_REQUIRED otherwise). */
 export function requireRolesMiddleware(...roles: string[]): Middleware {
   if (roles.length === 0) throw new OptionsError('requireRolesMiddleware', 'name at least one role');
   roles.forEach((role, index) => {
@@ -62,7 +62,7 @@ export function requireRolesMiddleware(...roles: string[]): Middleware {
   const required = Object.freeze([...roles]);
   return (req, res, next) => {
     const identity = (req as RequestWithIdentity).identity;
-    if (!identity) return refuse(new TokenError('TOKEN_MISSING', 'token missing'), res, next, false);
+    if (!identity) return refuse(new IdentityRequiredError(), res, next, false);
     if (!hasAnyRole(identity, required)) return refuse(new RoleRequiredError(required), res, next, false);
     next();
   };

@@ -14,11 +14,12 @@ export {
   JwksError,
   OptionsError,
   DevModeError,
+  IdentityRequiredError,
   ERROR_CODES,
   bearerChallenge,
   isEngineClientError,
 } from './errors.js';
-export type { EngineClientErrorCode } from './errors.js';
+export type { EngineClientErrorCode, TokenErrorCode } from './errors.js';
 
 // --- token: the contract ------------------------------------------------------------------
 export {

@@ -12,7 +12,7 @@
  * `WWW-Authenticate` (it copies `err.headers`), body {statusCode, code, error, message}.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { OptionsError, RoleRequiredError, TokenError } from './errors.js';
+import { IdentityRequiredError, OptionsError, RoleRequiredError } from './errors.js';
 import { asFastifyPlugin } from './fastify-plugin.js';
 import { createRequestAuthenticator, readToken, REQUEST_DEFAULTS, type RequestAuthenticatorOptions } from './http.js';
 import type { ResolvedIdentityMapping } from './identity/options.js';
@@ -88,7 +88,7 @@ export function requireRoles(...roles: string[]): (request: FastifyRequest) => P
   });
   const required = Object.freeze([...roles]);
   return async function requireRolesHandler(request: FastifyRequest) {
-    if (!request.identity) throw new TokenError('TOKEN_MISSING', 'token missing');
+    if (!request.identity) throw new IdentityRequiredError();
     if (!hasAnyRole(request.identity, required)) throw new RoleRequiredError(required);
   };
 }

@@ -145,7 +145,7 @@ function wrapOptionError<T>(build: () => T): T {
   try {
     return build();
   } catch (err) {
-    if ((err as { code?: string }).code === 'ACCESS_OPTION') {
+    if ((err as { code?: string }).code === 'OPTIONS_INVALID') {
       throw new GatewayError('GW_AUTHENTICATOR_INVALID', 500, (err as Error).message, { cause: err });
     }
     throw err;
