@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as engineClient from '../../engine-client/index.js';
 import { ERROR_CODES, EngineClientError } from '../../engine-client/errors.js';
 import { POLICY_ERROR_CODES } from '../../policies/errors.js';
+import { FILTER_ERROR_CODES } from '../../filters/errors.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -33,12 +34,14 @@ function sources(folder: string): string[] {
  */
 const FAILOVER_SIGNAL = 'EndpointUnreachableError';
 
-/** codes handed to an error constructor: super('CODE', ...), new XError('CODE', ...) */
+/** codes handed to an error constructor: super('CODE', ...), new XError('CODE', ...), or a code union of one */
 function thrownCodes(folder: string): Set<string> {
   const codes = new Set<string>();
   for (const file of sources(folder)) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:super|new ([A-Z]\w*Error))\(\s*'([A-Z][A-Z0-9_]+)'/g)) if (m[1] !== FAILOVER_SIGNAL) codes.add(m[2]!);
+    // a constructor that takes the code as a parameter names the allowed ones in a union
+    for (const m of text.matchAll(/constructor\(code: ((?:'[A-Z][A-Z0-9_]+'(?: \| )?)+)/g)) for (const c of m[1]!.matchAll(/'([A-Z0-9_]+)'/g)) codes.add(c[1]!);
   }
   return codes;
 }
@@ -56,6 +59,14 @@ describe('error code tables', () => {
     const classes = Object.entries(engineClient).filter(([name, value]) => typeof value === 'function' && /^[A-Z]\w*Error$/.test(name) && name !== FAILOVER_SIGNAL);
     expect(classes.length).toBeGreaterThan(15);
     for (const [name, value] of classes) expect((value as { prototype: unknown }).prototype instanceof EngineClientError || value === EngineClientError, name).toBe(true);
+  });
+
+  it('filters: every thrown code is in FILTER_ERROR_CODES and in docs/filters.md', () => {
+    const thrown = thrownCodes('filters');
+    expect(thrown.size).toBeGreaterThanOrEqual(7);
+    const doc = readFileSync(join(ROOT, 'docs/filters.md'), 'utf8');
+    for (const code of thrown) expect(Object.keys(FILTER_ERROR_CODES), code).toContain(code);
+    for (const code of Object.keys(FILTER_ERROR_CODES)) expect(doc, code).toContain('| `' + code + '` |');
   });
 
   it('policies: every thrown code is in POLICY_ERROR_CODES and in docs/policies.md', () => {
