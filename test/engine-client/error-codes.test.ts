@@ -10,6 +10,8 @@ import * as engineClient from '../../engine-client/index.js';
 import { ERROR_CODES, EngineClientError } from '../../engine-client/errors.js';
 import { POLICY_ERROR_CODES } from '../../policies/errors.js';
 import { FILTER_ERROR_CODES } from '../../filters/errors.js';
+import { GATEWAY_ERROR_CODES } from '../../gateway/errors.js';
+import { CONFIG_ERROR_CODES } from '../../config/errors.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -67,6 +69,25 @@ describe('error code tables', () => {
     const doc = readFileSync(join(ROOT, 'docs/filters.md'), 'utf8');
     for (const code of thrown) expect(Object.keys(FILTER_ERROR_CODES), code).toContain(code);
     for (const code of Object.keys(FILTER_ERROR_CODES)) expect(doc, code).toContain('| `' + code + '` |');
+  });
+
+  it('gateway: every GW_ code in the source is in GATEWAY_ERROR_CODES and in the README error table', () => {
+    const used = new Set<string>();
+    for (const file of sources('gateway')) for (const m of readFileSync(file, 'utf8').matchAll(/'(GW_[A-Z0-9_]+)'/g)) used.add(m[1]!);
+    expect(used.size).toBeGreaterThan(15);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Errors'), readme.indexOf('\n## ', readme.indexOf('## Errors') + 3));
+    for (const code of used) expect(Object.keys(GATEWAY_ERROR_CODES), code).toContain(code);
+    for (const code of Object.keys(GATEWAY_ERROR_CODES)) expect(table, code).toContain('`' + code + '`');
+  });
+
+  it('config: every thrown CONFIG_ code is in CONFIG_ERROR_CODES and in docs/configuration.md', () => {
+    // warnings (CONFIG_ENV_IGNORED, CONFIG_SECRET_PLAIN) are not errors: only constructor arguments count
+    const used = [...thrownCodes('config')].filter((code) => code.startsWith('CONFIG_'));
+    expect(used.length).toBeGreaterThan(3);
+    const doc = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+    for (const code of used) expect(CONFIG_ERROR_CODES as readonly string[], code).toContain(code);
+    for (const code of CONFIG_ERROR_CODES) expect(doc, code).toContain('`' + code + '`');
   });
 
   it('policies: every thrown code is in POLICY_ERROR_CODES and in docs/policies.md', () => {
