@@ -31,8 +31,42 @@ export const ERROR_CODES = {
   TOKEN_TYPE_NOT_ALLOWED: 401,
   /** a contract claim is missing or has the wrong type (sub, jti, roles, ...) */
   TOKEN_CLAIM_INVALID: 401,
+  /** no verified identity on the request where one is required (optional token absent, route opted out) */
+  IDENTITY_REQUIRED: 401,
   /** the caller lacks every role a route requires */
   ROLE_REQUIRED: 403,
+  /** the decided client address is not on the allow list */
+  IP_DENIED: 403,
+  /** the REST guard is not enabled, so REST access is closed */
+  REST_DISABLED: 403,
+  /** no client certificate on an mTLS listener */
+  CERT_REQUIRED: 401,
+  /** the certificate did not verify: other CA, expired, not yet valid */
+  CERT_UNTRUSTED: 403,
+  /** a verified certificate that maps to no technical user */
+  TECHNICAL_USER_UNKNOWN: 403,
+  /** the technical user or this certificate is revoked by configuration */
+  TECHNICAL_USER_REVOKED: 403,
+  /** the policy refused; the message is the decision's reason */
+  AUTHZ_DENIED: 403,
+  /** the process instance or task a policy REST endpoint names does not exist */
+  AUTHZ_NOT_FOUND: 404,
+  /** no on-behalf-of user could be decided for a downstream call */
+  OBO_NO_SUBJECT: 500,
+  /** the downstream service could not be reached */
+  OBO_DOWNSTREAM_FAILED: 502,
+  /** the downstream service did not answer in time */
+  OBO_DOWNSTREAM_TIMEOUT: 504,
+  /** every endpoint of a pool is down (or failed during this call) */
+  POOL_ALL_DOWN: 503,
+  /** no identity-backend endpoint answered (all down, timeouts, TLS failures) */
+  IDENTITY_BACKEND_UNAVAILABLE: 503,
+  /** token forwarding is configured but the call carries no caller token */
+  IDENTITY_BACKEND_CALLER_MISSING: 401,
+  /** the identity backend answered 401/403 to our credentials */
+  IDENTITY_BACKEND_REFUSED: 502,
+  /** the identity backend answered something unusable (status, JSON, size) */
+  IDENTITY_BACKEND_BAD_ANSWER: 502,
   /** the JWKS URL could not be reached in time (network error, timeout) */
   JWKS_UNAVAILABLE: 503,
   /** the JWKS URL answered, but not with a usable key set */
@@ -51,6 +85,7 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export class EngineClientError extends Error {
@@ -60,9 +95,9 @@ export class EngineClientError extends Error {
   /** response headers fastify copies onto the reply (WWW-Authenticate for 401s) */
   readonly headers?: Record<string, string>;
 
-  constructor(code: EngineClientErrorCode, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(code: EngineClientErrorCode, message: string, options: { cause?: unknown; headers?: Record<string, string> | undefined } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'EngineClientError';
+    this.name = new.target.name;
     this.code = code;
     this.statusCode = ERROR_CODES[code];
     this.expose = this.statusCode < 500;
@@ -89,6 +124,9 @@ export function bearerChallenge(params: { realm?: string; error?: string; descri
   return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
 }
 
+/** The codes of a refused token. */
+export type TokenErrorCode = Extract<EngineClientErrorCode, `TOKEN_${string}`>;
+
 /**
  * A refused token (401). `reason` is the short phrase that goes into `error_description`
  * and into the message, e.g. "token expired".
@@ -97,7 +135,7 @@ export class TokenError extends EngineClientError {
   /** the short reason (also the WWW-Authenticate error_description) */
   readonly reason: string;
 
-  constructor(code: Exclude<EngineClientErrorCode, 'ROLE_REQUIRED' | 'JWKS_UNAVAILABLE' | 'JWKS_INVALID' | 'OPTIONS_INVALID' | 'DEV_MODE_IN_PRODUCTION'>, reason: string, options: { cause?: unknown; realm?: string } = {}) {
+  constructor(code: TokenErrorCode, reason: string, options: { cause?: unknown; realm?: string } = {}) {
     const challenge =
       code === 'TOKEN_MISSING'
         ? bearerChallenge({ realm: options.realm })
@@ -163,6 +201,14 @@ export class DevModeError extends EngineClientError {
   }
 }
 
+/** 401: a guard needs a verified caller and the request has none (no token where it was optional). */
+export class IdentityRequiredError extends EngineClientError {
+  constructor(message = 'a verified identity is required', scheme = 'Bearer') {
+    super('IDENTITY_REQUIRED', message, { headers: { 'www-authenticate': `${scheme} error="invalid_request", error_description="identity required"` } });
+  }
+}
+
+/** Every engine-client error, whichever module threw it, is an EngineClientError. */
 export function isEngineClientError(value: unknown): value is EngineClientError {
   return value instanceof EngineClientError;
 }

@@ -14,11 +14,12 @@ export {
   JwksError,
   OptionsError,
   DevModeError,
+  IdentityRequiredError,
   ERROR_CODES,
   bearerChallenge,
   isEngineClientError,
 } from './errors.js';
-export type { EngineClientErrorCode } from './errors.js';
+export type { EngineClientErrorCode, TokenErrorCode } from './errors.js';
 
 // --- token: the contract ------------------------------------------------------------------
 export {
@@ -70,14 +71,18 @@ export { IDENTITY_DEFAULTS, resolveIdentityMapping } from './identity/options.js
 export type { IdentityMappingOptions, ResolvedIdentityMapping } from './identity/options.js';
 export type { Identity } from './identity/types.js';
 
-// --- fastify plugin -----------------------------------------------------------------------
-export { engineClient, requireRoles, readToken, PLUGIN_DEFAULTS } from './plugin.js';
+// --- the request path: plain node:http, express middleware, fastify plugin -----------------
+export { createRequestAuthenticator, readToken, sendError, errorBody, REQUEST_DEFAULTS } from './http.js';
+export type { RequestAuthenticator, RequestAuthenticatorOptions, RequestWithHeaders, ErrorBody } from './http.js';
+export { engineClientMiddleware, requireRolesMiddleware } from './express.js';
+export type { ExpressMiddlewareOptions, EngineClientMiddleware, Middleware, NextFunction, RequestWithIdentity } from './express.js';
+export { engineClient, requireRoles, PLUGIN_DEFAULTS } from './plugin.js';
 export type { EngineClientOptions, EngineClientRouteConfig, EngineClientDecoration } from './plugin.js';
 
 // --- other modules (client-ip, pool, obo, authorization, ...) append their groups below ---
 
 // --- authorization: policy decisions for engines (authorize, 403 preHandler, REST endpoints) --
-export { createAuthorizer, authorize, subjectOf, loadPolicyFiles } from './authorization/index.js';
+export { createAuthorizer, authorize, subjectOf } from './authorization/index.js';
 export type { Authorizer, AuthorizationIdentity } from './authorization/index.js';
 export {
   AuthorizationError,

@@ -13,30 +13,18 @@
  * `WWW-Authenticate` (it copies `err.headers`), body {statusCode, code, error, message}.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
-import { OptionsError, RoleRequiredError, TokenError } from './errors.js';
-import { mapIdentity } from './identity/map.js';
-import { resolveIdentityMapping, type IdentityMappingOptions, type ResolvedIdentityMapping } from './identity/options.js';
+import { IdentityRequiredError, OptionsError, RoleRequiredError, TokenError } from './errors.js';
+import { asFastifyPlugin } from './fastify-plugin.js';
+import { createRequestAuthenticator, readToken, REQUEST_DEFAULTS, type RequestAuthenticatorOptions } from './http.js';
+import type { ResolvedIdentityMapping } from './identity/options.js';
 import { hasAnyRole } from './identity/roles.js';
 import type { Identity } from './identity/types.js';
-import { checkKnownKeys, isPlainObject, join, optionalBoolean, optionalString, requireObject } from './options-check.js';
-import { VERIFY_OPTION_KEYS, type VerifyOptions } from './token/options.js';
-import { createTokenVerifier, type TokenVerifier } from './token/verify.js';
+import { isPlainObject, join } from './options-check.js';
+import type { TokenVerifier } from './token/verify.js';
 import { requireAudience, routeAudience } from './token/audience.js';
 
-/** Options of the plugin: verification options plus identity mapping and where the token is. */
-export interface EngineClientOptions extends VerifyOptions {
-  /** how claims become the identity (user id claim, roles, attribute claim names) */
-  identity?: IdentityMappingOptions;
-  /** request header carrying the token (lower case) */
-  tokenHeader?: string;
-  /** scheme before the token in that header; '' for the bare token */
-  tokenScheme?: string;
-  /** refuse requests without a token (false: identity stays null; a bad token is still refused) */
-  required?: boolean;
-  /** realm in WWW-Authenticate challenges */
-  realm?: string;
-}
+/** Options of the plugin: the request path's options (verification, identity mapping, where the token is). */
+export type EngineClientOptions = RequestAuthenticatorOptions;
 
 /**
  * Per-route setting: `false` skips the token entirely; `{ required }` overrides the plugin's;
@@ -66,75 +54,20 @@ declare module 'fastify' {
   }
 }
 
-/** Every default of the plugin, written out once (verification: VERIFY_DEFAULTS, mapping: IDENTITY_DEFAULTS). */
-export const PLUGIN_DEFAULTS = Object.freeze({
-  /** the gateway's default (config tokens.header) */
-  tokenHeader: 'authorization',
-  /** the gateway's default (config tokens.scheme) */
-  tokenScheme: 'Bearer',
-  /** secure by default: no token, no entry */
-  required: true,
-  realm: undefined as string | undefined,
-});
+/** Every default of the plugin, written out once (the request path's; verification: VERIFY_DEFAULTS, mapping: IDENTITY_DEFAULTS). */
+export const PLUGIN_DEFAULTS = REQUEST_DEFAULTS;
 
-const PLUGIN_KEYS = ['identity', ...Object.keys(PLUGIN_DEFAULTS)];
 /** keys fastify's register() itself understands; they may reach the plugin's options */
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
-/** Take the token out of the header value; undefined when there is none for our scheme. */
-export function readToken(value: string | string[] | undefined, scheme: string): string | undefined {
-  if (Array.isArray(value)) value = value.length === 1 ? value[0] : undefined;
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  if (scheme === '') return trimmed === '' ? undefined : trimmed;
-  const space = trimmed.indexOf(' ');
-  if (space < 0 || trimmed.slice(0, space).toLowerCase() !== scheme.toLowerCase()) return undefined;
-  const token = trimmed.slice(space + 1).trim();
-  return token === '' ? undefined : token;
-}
-
-function splitOptions(options: EngineClientOptions) {
-  const all = requireObject(options, 'options');
-  checkKnownKeys(all, [...PLUGIN_KEYS, ...VERIFY_OPTION_KEYS], '', REGISTER_KEYS);
-  const verifyOptions: Record<string, unknown> = {};
-  for (const key of VERIFY_OPTION_KEYS) if (all[key] !== undefined) verifyOptions[key] = all[key];
-  const tokenHeader = optionalString(all.tokenHeader, 'tokenHeader', PLUGIN_DEFAULTS.tokenHeader).toLowerCase();
-  if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(tokenHeader)) throw new OptionsError('tokenHeader', 'must be a valid header name');
-  if (all.tokenScheme !== undefined && (typeof all.tokenScheme !== 'string' || /\s/.test(all.tokenScheme))) {
-    throw new OptionsError('tokenScheme', "must be a scheme name like 'Bearer', or '' for the bare token");
-  }
-  const realm = all.realm === undefined ? undefined : optionalString(all.realm, 'realm', '');
-  return {
-    verifyOptions: verifyOptions as unknown as VerifyOptions,
-    identity: resolveIdentityMapping((all.identity ?? {}) as IdentityMappingOptions, 'identity'),
-    tokenHeader,
-    tokenScheme: (all.tokenScheme as string | undefined) ?? PLUGIN_DEFAULTS.tokenScheme,
-    required: optionalBoolean(all.required, 'required', PLUGIN_DEFAULTS.required),
-    realm,
-  };
-}
+export { readToken };
 
 const engineClientPlugin: FastifyPluginAsync<EngineClientOptions> = async (fastify: FastifyInstance, options: EngineClientOptions) => {
-  const settings = splitOptions(options);
-  const verifier = createTokenVerifier({
-    ...settings.verifyOptions,
-    onWarning: settings.verifyOptions.onWarning ?? ((warning) => fastify.log.warn({ code: warning.code }, warning.message)),
+  const auth = createRequestAuthenticator(options, {
+    extraKeys: REGISTER_KEYS,
+    onWarning: (warning) => fastify.log.warn({ code: warning.code }, warning.message),
   });
-  // a cached verification returns the same frozen result, so its identity can be reused too
-  const identities = new WeakMap<object, Identity>();
-  const authenticate = async (token: string): Promise<Identity> => {
-    try {
-      const verified = await verifier.verify(token);
-      let identity = identities.get(verified);
-      if (!identity) {
-        identity = mapIdentity(verified.claims, settings.identity, token);
-        identities.set(verified, identity);
-      }
-      return identity;
-    } catch (err) {
-      throw err instanceof TokenError ? err.withRealm(settings.realm) : err;
-    }
-  };
+  const { verifier, identityMapping, authenticate } = auth;
 
   // per-route audiences, checked when the route is added so a typo fails at start-up
   const audiences = new WeakMap<object, readonly string[]>();
@@ -142,46 +75,34 @@ const engineClientPlugin: FastifyPluginAsync<EngineClientOptions> = async (fasti
     const config = route.config?.engineClient;
     if (!isPlainObject(config) || config.audience === undefined) return;
     const list = routeAudience(config.audience, `routes[${route.url}].config.engineClient.audience`)!;
-    const trusted = createdAudiences(settings.verifyOptions.audience);
+    const trusted = auth.audiences;
     const unknown = list.find((a) => !trusted.includes(a));
     if (unknown !== undefined) throw new OptionsError(`routes[${route.url}].config.engineClient.audience`, `'${unknown}' is not one of the plugin's audiences (${trusted.join(', ')})`);
     audiences.set(config, list);
   });
 
   fastify.decorateRequest('identity', null);
-  fastify.decorate('engineClient', Object.freeze({ verifier, identityMapping: settings.identity, authenticate }));
+  fastify.decorate('engineClient', Object.freeze({ verifier, identityMapping, authenticate }));
 
   fastify.addHook('onRequest', async (request: FastifyRequest) => {
     const route = request.routeOptions.config?.engineClient;
     if (route === false) return;
-    const required = isPlainObject(route) && typeof route.required === 'boolean' ? route.required : settings.required;
-    const token = readToken(request.headers[settings.tokenHeader], settings.tokenScheme);
-    if (token === undefined) {
-      if (!required) return;
-      throw new TokenError('TOKEN_MISSING', 'token missing', { realm: settings.realm });
-    }
-    const identity = await authenticate(token);
-    const audience = isPlainObject(route) ? audiences.get(route) : undefined;
-    if (audience) {
+    const required = isPlainObject(route) && typeof route.required === 'boolean' ? route.required : auth.required;
+    const identity = await auth.identify(request, { required });
+    const audience = identity && isPlainObject(route) ? audiences.get(route) : undefined;
+    if (identity && audience) {
       try {
         requireAudience(identity.claims, audience);
       } catch (err) {
-        throw err instanceof TokenError ? err.withRealm(settings.realm) : err;
+        throw err instanceof TokenError ? err.withRealm(auth.realm) : err;
       }
     }
     request.identity = identity;
   });
 };
 
-function createdAudiences(audience: string | readonly string[]): readonly string[] {
-  return typeof audience === 'string' ? [audience] : audience;
-}
-
-/** The plugin (fastify-plugin: decorations are visible to the registering scope). */
-export const engineClient = fp(engineClientPlugin, {
-  fastify: '5.x',
-  name: 'portcullis-engine-client',
-});
+/** The plugin, not encapsulated: decorations are visible to the registering scope. */
+export const engineClient = asFastifyPlugin(engineClientPlugin, 'portcullis-engine-client');
 
 /**
  * A preHandler that lets through only callers with at least one of `roles` (401 without an
@@ -194,7 +115,7 @@ export function requireRoles(...roles: string[]): (request: FastifyRequest) => P
   });
   const required = Object.freeze([...roles]);
   return async function requireRolesHandler(request: FastifyRequest) {
-    if (!request.identity) throw new TokenError('TOKEN_MISSING', 'token missing');
+    if (!request.identity) throw new IdentityRequiredError();
     if (!hasAnyRole(request.identity, required)) throw new RoleRequiredError(required);
   };
 }

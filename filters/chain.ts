@@ -1,5 +1,6 @@
 import { DEFAULT_PRIORITY, PHASES, type Filter, type FilterContext, type FilterOutcome, type FilterPhase, type StartConditions } from './types.js';
 import type { Reason } from '@portcullis/policies/reasons.js';
+import { FilterError } from './errors.js';
 
 /** A route's filters, sorted once at start-up: by phase, then priority (lower first), then name. */
 export interface Chain {
@@ -10,11 +11,9 @@ export interface Chain {
   readonly ordered: readonly Filter[];
 }
 
-export class ChainError extends Error {
-  readonly code = 'FILTER_CHAIN_INVALID';
+export class ChainError extends FilterError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ChainError';
+    super('FILTER_CHAIN_INVALID', message);
   }
 }
 

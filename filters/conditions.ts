@@ -1,6 +1,7 @@
 import type { FilterContext, StartConditions } from './types.js';
 import { compileExpression, ExpressionError, type ExpressionScope } from './expression.js';
 import { compilePathPattern } from './path-pattern.js';
+import { FilterError } from './errors.js';
 
 /**
  * Start conditions: which requests a filter runs for. A filter runs only when every condition
@@ -51,12 +52,10 @@ export interface ConditionInput {
 
 export type ConditionMatcher = (input: ConditionInput) => boolean;
 
-export class ConditionError extends Error {
-  readonly code = 'FILTER_CONDITION_INVALID';
+export class ConditionError extends FilterError {
   readonly path: string;
   constructor(path: string, message: string, options: { cause?: unknown } = {}) {
-    super(`${path}: ${message}`, options);
-    this.name = 'ConditionError';
+    super('FILTER_CONDITION_INVALID', `${path}: ${message}`, options);
     this.path = path;
   }
 }

@@ -5,6 +5,7 @@ import { buildChain, type Chain } from './chain.js';
 import { BUILTIN_FILTERS, FIXED_STEPS, defaultFiltersFor, type BuiltinFilterDeps } from './builtin/index.js';
 import { DEFAULT_PRIORITY, PHASES, type Filter, type RouteView } from './types.js';
 import { precompileConditions, type StartConditionsConfig } from './conditions.js';
+import { FilterError } from './errors.js';
 
 /**
  * A route's chain as configuration makes it: the defaults every route gets, then the global
@@ -23,15 +24,10 @@ export const MODULE_PREFIX = 'module:';
  * options), FILTER_CONFIG_INVALID (two filters of one list share a name). Bad start conditions
  * surface as FILTER_CONDITION_INVALID (filters/conditions.ts).
  */
-export class FilterConfigError extends Error {
-  readonly code: string;
-  readonly statusCode = 500;
-  readonly expose = false;
+export class FilterConfigError extends FilterError {
   readonly path: string;
   constructor(code: 'FILTER_UNKNOWN' | 'FILTER_MODULE_INVALID' | 'FILTER_CONFIG_INVALID' | 'FILTER_OPTIONS_INVALID', path: string, message: string, options: { cause?: unknown } = {}) {
-    super(`${path}: ${message}`, options);
-    this.name = 'FilterConfigError';
-    this.code = code;
+    super(code, `${path}: ${message}`, options);
     this.path = path;
   }
 }

@@ -1,3 +1,4 @@
+import { FilterError } from './errors.js';
 /**
  * A tiny, safe expression language for filter start conditions. Parsed once at start-up into a
  * tree and evaluated against plain data; no eval, no `new Function`, no access to prototypes.
@@ -15,12 +16,10 @@
  * `'admin' in roles || user startsWith 'svc-'`, `!(path startsWith '/public/')`.
  */
 
-export class ExpressionError extends Error {
-  readonly code = 'FILTER_EXPRESSION_INVALID';
+export class ExpressionError extends FilterError {
   readonly position: number;
   constructor(message: string, position: number) {
-    super(`${message} at position ${position}`);
-    this.name = 'ExpressionError';
+    super('FILTER_EXPRESSION_INVALID', `${message} at position ${position}`);
     this.position = position;
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RoutePolicyConfig } from '@portcullis/config/schema/routes.js';
 import type { Reason } from '@portcullis/policies/reasons.js';
 import type { Subject } from '@portcullis/policies/subject.js';
+import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token';
 
 /**
  * The phases of a request, in order: `access` decides whether the request may go on,
@@ -24,15 +25,30 @@ export interface RouteView {
 /** The caller as filters see it: the policy subject plus identity attributes. */
 export interface FilterSubject extends Subject {
   attributes: Readonly<Record<string, string>>;
-  amr: readonly string[];
+  level: AuthLevel;
+  amr: readonly AuthMethod[];
   authenticator: string;
+}
+
+/**
+ * The caller of a request as the gateway identified it: the subject, plus what the engine
+ * token for it is bound to. Filters that need the session (token minting) read it here.
+ */
+export interface FilterCaller {
+  readonly subject: FilterSubject;
+  /** the token's `sid` claim (a digest of the session id) when the caller has an SSO session */
+  readonly sid?: string;
+  /** what tokens minted for this caller may be cached under (session digest, certificate fingerprint) */
+  readonly cacheKey: string;
 }
 
 export interface FilterContext {
   readonly request: FastifyRequest;
   readonly route: RouteView;
-  /** undefined when the request has no session */
+  /** undefined when the request has no session; the same as `caller?.subject` */
   readonly subject: FilterSubject | undefined;
+  /** undefined before the caller is identified and when the request has none */
+  readonly caller?: FilterCaller | undefined;
   /** the client address as decided from the socket and trusted proxies */
   readonly clientAddress: string;
   /** headers to set on the upstream request, lower-case names */

@@ -1,5 +1,39 @@
 /**
- * The gateway's coded errors. `expose` follows the status: a 4xx message is safe for the
+ * The gateway's code table: every `GW_*` code the gateway answers or refuses to start with,
+ * and its status (README "Errors"; test/engine-client/error-codes.test.ts checks the source
+ * against it). Subsystems with their own files (users file, certs, CLI) keep their codes there.
+ */
+export const GATEWAY_ERROR_CODES = {
+  GW_UNAUTHENTICATED: 401,
+  GW_FORBIDDEN: 403,
+  GW_IP_DENIED: 403,
+  GW_LEVEL_INSUFFICIENT: 403,
+  GW_CSRF_INVALID: 403,
+  GW_BAD_REQUEST: 400,
+  GW_BASIC_MALFORMED: 400,
+  GW_BASIC_INVALID: 401,
+  GW_LOGIN_THROTTLED: 429,
+  GW_RATE_LIMITED: 429,
+  GW_NOT_FOUND: 404,
+  GW_UPSTREAM_UNAVAILABLE: 502,
+  GW_UPSTREAM_TIMEOUT: 504,
+  GW_BACKEND_UNAVAILABLE: 503,
+  GW_STORE_UNAVAILABLE: 503,
+  GW_LDAP_UNAVAILABLE: 503,
+  GW_LDAP_SERVICE_BIND_FAILED: 502,
+  GW_LDAP_DIRECTORY_ERROR: 502,
+  GW_INTERNAL: 500,
+  GW_LDAP_CONFIG_INVALID: 500,
+  GW_SIGNING_KEY_UNUSABLE: 500,
+  GW_DEV_SHORTCUT_IN_PRODUCTION: 500,
+  GW_AUTHENTICATOR_INVALID: 500,
+  GW_CONFIG_INVALID: 500,
+} as const;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+
+/**
+ * The gateway's one error base. `expose` follows the status: a 4xx message is safe for the
  * client, a 5xx is logged in full and answered with a generic message.
  */
 export class GatewayError extends Error {

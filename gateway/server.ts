@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { PortcullisConfig } from '@portcullis/config/schema/index.js';
-import { createClientAddressResolver, clientAddressOf } from '@portcullis/engine-client/client-ip/index.js';
+import { createClientAddressResolver, clientAddressOf } from '@portcullis/engine-client/client-ip';
 import { createAuthenticators } from './authenticators/registry.js';
 import type { Authenticator, PasswordAuthenticator, RequestAuthenticator, RoutedAuthenticator } from './authenticators/types.js';
 import type { GatewayContext } from './context.js';
@@ -17,7 +17,7 @@ import { registerLoginRoutes } from './login/login-routes.js';
 import { registerLogoutRoutes } from './login/logout-routes.js';
 import { LoginThrottle } from './login/throttle.js';
 import { createLogger } from './logger.js';
-import { registerRouteProxy, callerOf } from './proxy/route-proxy.js';
+import { registerRouteProxy } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -274,7 +274,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
     tokenFor(ctx) {
-      const caller = callerOf(ctx.request);
+      const caller = ctx.caller;
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
       const cached = minter.cachedTokenFor(caller.cacheKey, ctx.route.audience);
       const audience = { audience: ctx.route.audience };
@@ -283,7 +283,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
         return cached;
       }
       instruments.tokensMinted.inc(audience);
-      return minter.tokenFor({ user: caller.user, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey });
+      return minter.tokenFor({ user: caller.subject, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey });
     },
   };
   const refusal = {

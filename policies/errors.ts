@@ -10,6 +10,19 @@
  * - POLICY_OPERATION_NOT_ON_ELEMENT (400): e.g. START_PROCESS asked on a task,
  *   `Not supported Task operation 'START_PROCESS'`
  */
+/** The policy engine's code table: one code per condition, with its HTTP status. */
+export const POLICY_ERROR_CODES = {
+  /** policy documents failed validation at load; `issues` names each problem */
+  POLICY_DOCUMENT_INVALID: 500,
+  /** an operation the policy does not register */
+  POLICY_UNKNOWN_OPERATION: 400,
+  /** no policy for the resource */
+  POLICY_UNKNOWN_RESOURCE: 404,
+} as const;
+
+export type PolicyErrorCode = keyof typeof POLICY_ERROR_CODES;
+
+/** The one error base of @portcullis/policies: stable `code`, `statusCode`, `expose`, `cause`. */
 export class PolicyError extends Error {
   readonly code: string;
   readonly statusCode: number;

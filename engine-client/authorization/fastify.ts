@@ -1,4 +1,4 @@
-import fp from 'fastify-plugin';
+import { asFastifyPlugin } from '../fastify-plugin.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { Policy } from '@portcullis/policies/policy.js';
 import type { ResourceInstance, PolicyRule } from '@portcullis/policies/rule.js';
@@ -74,7 +74,7 @@ const plugin: FastifyPluginAsync<AuthorizationPluginOptions> = async (app, opts)
   }
 };
 
-export const authorizationPlugin = fp(plugin, { fastify: '5.x', name: 'portcullis-authorization' });
+export const authorizationPlugin = asFastifyPlugin(plugin, 'portcullis-authorization');
 
 function identityOrThrow(state: AuthorizationState, request: FastifyRequest): AuthorizationIdentity {
   const identity = state.identityOf(request);

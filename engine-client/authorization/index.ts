@@ -5,5 +5,5 @@
  */
 export { createAuthorizer, authorize, subjectOf, type Authorizer, type AuthorizationIdentity } from './authorize.js';
 export * from './errors.js';
-export { loadPolicyFiles, toSources } from './policy-files.js';
+// loadPolicyFiles needs yaml and zod: it is the optional `@portcullis/engine-client/policy-files` subpath
 export type { InstanceLookup, ProcessInstanceRecord, TaskRecord } from './instance-routes.js';

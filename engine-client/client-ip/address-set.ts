@@ -34,7 +34,7 @@ interface V6Range {
 }
 
 /**
- * Build the set once at start-up. A bad entry throws `ACCESS_OPTION` naming `<path>[i]`,
+ * Build the set once at start-up. A bad entry throws `OPTIONS_INVALID` naming `<path>[i]`,
  * so a typo in a trusted-proxy list cannot silently trust nobody (or everybody).
  * Matching is plain bit arithmetic on the normalised address (no allocation for IPv4).
  */

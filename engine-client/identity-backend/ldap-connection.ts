@@ -16,7 +16,7 @@ import { EndpointUnreachableError } from '../pool/failure.js';
 type Ldapts = typeof import('ldapts');
 let ldaptsModule: Promise<Ldapts> | undefined;
 /** The one place ldapts is loaded. */
-export function loadLdapts(): Promise<Ldapts> {
+function loadLdapts(): Promise<Ldapts> {
   return (ldaptsModule ??= import('ldapts'));
 }
 

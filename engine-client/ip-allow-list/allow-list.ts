@@ -16,7 +16,7 @@ export interface IpAllowList {
   decide(address: string): Decision;
 }
 
-/** Build an allow list once at start-up; a bad entry throws `ACCESS_OPTION` with its path. */
+/** Build an allow list once at start-up; a bad entry throws `OPTIONS_INVALID` with its path. */
 export function createIpAllowList(options: IpAllowListOptions = {}, path = 'ipAllowList'): IpAllowList {
   const entries = options.allow && options.allow.length > 0 ? options.allow : DEFAULT_ALLOWED;
   const set = createAddressSet(entries, `${path}.allow`);

@@ -12,7 +12,7 @@ export interface IpAllowListHookOptions extends IpAllowListOptions {
 
 /**
  * A fastify `onRequest` hook for an engine's REST API: a request whose decided client
- * address is not on the list gets 403 (`ACCESS_IP_DENIED`) and a warning line with the
+ * address is not on the list gets 403 (`IP_DENIED`) and a warning line with the
  * address, how it was decided and why it was refused.
  */
 export function createIpAllowListHook(options: IpAllowListHookOptions = {}, path = 'ipAllowList') {

@@ -1,29 +1,18 @@
+import { EngineClientError, OptionsError, type EngineClientErrorCode } from '../errors.js';
+
 /**
- * Errors of the endpoint pool. Callers switch on `code`; `statusCode` is what a server
- * answers when the error reaches a client, `expose` says whether the message may be shown.
+ * Errors of the endpoint pool, all EngineClientErrors (codes in errors.ts's one table).
+ * Callers switch on `code`; `statusCode` is what a server answers when the error reaches a
+ * client, `expose` says whether the message may be shown.
  */
-export class PoolError extends Error {
-  readonly code: string = 'POOL_ERROR';
-  readonly statusCode: number = 500;
-  get expose(): boolean {
-    return this.statusCode < 500;
-  }
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+export class PoolError extends EngineClientError {
+  constructor(code: EngineClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
-/** The pool was given options it cannot work with; names the option's path. */
-export class PoolOptionsError extends PoolError {
-  override readonly code = 'POOL_OPTIONS_INVALID';
-  constructor(
-    readonly path: string,
-    problem: string,
-  ) {
-    super(`${path}: ${problem}`);
-  }
-}
+/** The pool was given options it cannot work with: OPTIONS_INVALID naming the option's path. */
+export class PoolOptionsError extends OptionsError {}
 
 /** What the error says about one endpoint that is down. */
 export interface DownEndpoint {
@@ -41,14 +30,13 @@ export interface DownEndpoint {
  * later; the operator's log line names the endpoints and since when they are down.
  */
 export class AllEndpointsDownError extends PoolError {
-  override readonly code = 'POOL_ALL_DOWN';
-  override readonly statusCode = 503;
   constructor(
     readonly poolName: string,
     readonly down: DownEndpoint[],
     options?: { cause?: unknown },
   ) {
     super(
+      'POOL_ALL_DOWN',
       `${poolName}: no endpoint is reachable (${down
         .map((d) => `${d.id} down since ${d.downSince}`)
         .join(', ')})`,

@@ -3,7 +3,11 @@
  * endpoint answered" (a wrong password, not found: hand the answer back, stay put).
  */
 
-/** Throw this (or set `failover: true` on any error) from work to make the pool fail over. */
+/**
+ * Throw this (or set `failover: true` on any error) from work to make the pool fail over. Not an
+ * EngineClientError on purpose: it is a signal to the pool, its `code` a failure label for pool
+ * state and logs; a caller sees it only as the `cause` of POOL_ALL_DOWN / IDENTITY_BACKEND_UNAVAILABLE.
+ */
 export class EndpointUnreachableError extends Error {
   readonly code: string;
   readonly failover = true;

@@ -14,7 +14,7 @@ import { createIpAllowList, type IpAllowListOptions } from '../ip-allow-list/all
 import { identityOf, type GuardIdentity } from './identity.js';
 
 export interface RestGuardOptions {
-  /** default false: REST access stays closed (403 `ACCESS_REST_DISABLED`) until switched on */
+  /** default false: REST access stays closed (403 `REST_DISABLED`) until switched on */
   enabled?: boolean;
   /** the caller needs at least one of these roles, e.g. `RestAdmin`, `TechnicalUser`; required when enabled */
   roles?: readonly string[];

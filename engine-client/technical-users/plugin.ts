@@ -9,7 +9,7 @@
  *   await app.register(technicalUsers, { users: { users: [{ id: 'billing', match: { subject: 'CN=billing' } }] } });
  */
 import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
+import { asFastifyPlugin } from '../fastify-plugin.js';
 import { createTechnicalUserHook, type TechnicalUserHookOptions } from './hook.js';
 
 async function technicalUsersPlugin(app: FastifyInstance, options: TechnicalUserHookOptions): Promise<void> {
@@ -18,5 +18,5 @@ async function technicalUsersPlugin(app: FastifyInstance, options: TechnicalUser
   app.addHook('onRequest', hook);
 }
 
-export const technicalUsers = fp(technicalUsersPlugin, { fastify: '5.x', name: 'portcullis-technical-users' });
+export const technicalUsers = asFastifyPlugin(technicalUsersPlugin, 'portcullis-technical-users');
 export default technicalUsers;

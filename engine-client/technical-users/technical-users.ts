@@ -72,7 +72,7 @@ interface CompiledUser {
   fingerprint?: string;
 }
 
-/** Build the mapping once at start-up; every bad entry throws `ACCESS_OPTION` with its path. */
+/** Build the mapping once at start-up; every bad entry throws `OPTIONS_INVALID` with its path. */
 export function createTechnicalUserMap(options: TechnicalUsersOptions, path = 'technicalUsers'): TechnicalUserMap {
   if (!options || !Array.isArray(options.users)) throw new AccessOptionError(`${path}.users`, 'must be a list');
   const defaultRoles = options.defaultRoles ?? ['TechnicalUser'];

@@ -10,7 +10,7 @@ export function attachTokenFilter(deps: BuiltinFilterDeps): Filter {
     priority: 900,
     why: 'the engine gets a signed token for the caller and this route',
     run(ctx) {
-      if (!ctx.subject) return;
+      if (!ctx.caller) return;
       const token = deps.tokenFor(ctx);
       if (typeof token === 'string') {
         ctx.upstreamHeaders[deps.tokenHeader] = prefix + token;

@@ -6,7 +6,7 @@ import type { WindowCounters } from '../rate-limiter.js';
  * gateway hands these in when it builds a chain.
  */
 export interface BuiltinFilterDeps {
-  /** the engine token for this request's caller and route (cached by the gateway) */
+  /** the engine token for `ctx.caller` and the route (cached by the gateway); called only when there is a caller */
   tokenFor(ctx: FilterContext): string | Promise<string>;
   /** header that carries the token upstream, lower-case */
   tokenHeader: string;

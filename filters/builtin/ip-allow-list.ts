@@ -1,4 +1,4 @@
-import { createIpAllowList } from '@portcullis/engine-client/ip-allow-list/allow-list.js';
+import { createIpAllowList } from '@portcullis/engine-client/ip-allow-list';
 import type { Filter } from '../types.js';
 import { FilterOptionsError } from './options-error.js';
 

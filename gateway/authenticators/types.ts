@@ -1,26 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token/claims.js';
+import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 
-/** Who logged in, as every authenticator reports it. Becomes the session's user. */
-export interface AuthenticatedUser {
-  loginId: string;
-  /** gateway roles after the authenticator's role mapping */
-  roles: string[];
-  groups: string[];
-  /** identity attributes (firstName, email, ...) by attribute name */
-  attributes: Record<string, string>;
-  level: AuthLevel;
-  amr: AuthMethod[];
-  /** name of the authenticator that vouched for the user */
-  authenticator: string;
-  /** authenticator-specific data needed later (e.g. SAML NameID for single logout) */
-  extra?: Record<string, unknown>;
-  /**
-   * Epoch ms after which the authenticator that vouched for the user re-reads the user's
-   * roles (OIDC refresh token); absent when there is nothing to refresh.
-   */
-  refreshAt?: number;
-}
+// The identity record has a module of its own; re-exported so authenticators import one place.
+export type { AuthenticatedUser } from '../identity/authenticated-user.js';
 
 /** What a login attempt tells about the caller, for logs and throttling. */
 export interface LoginContext {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { loadPolicyDocuments, policyDocumentToYaml } from '@portcullis/policies/document.js';
 import { isBpmnFileName, readBpmn } from '@portcullis/policies/bpmn.js';
-import { toSources } from '@portcullis/engine-client/authorization/policy-files.js';
+import { toSources } from '@portcullis/engine-client/policy-files';
 import { describeIssue, PolicyDocumentInvalidError, PolicyError } from '@portcullis/policies/errors.js';
 import { formatExplanation } from '@portcullis/policies/explain.js';
 import type { Policy } from '@portcullis/policies/policy.js';

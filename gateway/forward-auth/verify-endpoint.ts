@@ -4,10 +4,10 @@ import type { RouteConfig } from '@portcullis/config/schema/routes.js';
 import type { Chain } from '@portcullis/filters/chain.js';
 import type { RouteView } from '@portcullis/filters/types.js';
 import type { Reason } from '@portcullis/policies/reasons.js';
-import { clientAddressOf, createAddressSet, createClientAddressResolver, normalizeAddress } from '@portcullis/engine-client/client-ip/index.js';
+import { clientAddressOf, createAddressSet, createClientAddressResolver, normalizeAddress } from '@portcullis/engine-client/client-ip';
 import type { GatewayContext } from '../context.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
-import { callerOf, type MutableFilterContext, type RouteDecider } from '../http/route-decision.js';
+import type { MutableFilterContext, RouteDecider } from '../http/route-decision.js';
 import { originalRequestOf, type OriginalRequest } from './original-request.js';
 import { createRouteMatcher } from './route-match.js';
 import { answerHeaders, cacheHeaders, refusalHeader } from './answer.js';
@@ -78,7 +78,7 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
     const refused = await found.decider.decide(asked, ctx);
     if (refused) return refuse(asked, reply, refused, refusal);
 
-    const caller = callerOf(asked);
+    const caller = ctx.caller;
     // only a decision that rests on the session cookie alone may be kept by a proxy keyed by that cookie
     const keep = config.cacheSeconds > 0 && cacheable.has(found.route.name) && (caller === undefined || caller.sid !== undefined) ? config.cacheSeconds : 0;
     reply.headers(answerHeaders(ctx.upstreamHeaders));

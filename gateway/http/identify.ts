@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticatedUser } from '../authenticators/types.js';
+import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import type { GatewayContext } from '../context.js';
 import { refreshedUserOf } from '../sessions/session-refresh.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { createAddressSet } from '@portcullis/engine-client/client-ip/address-set.js';
-import { normalizeAddress } from '@portcullis/engine-client/client-ip/address.js';
+import { createAddressSet } from '@portcullis/engine-client/client-ip';
+import { normalizeAddress } from '@portcullis/engine-client/client-ip';
 
 /** The header that carries a request's id in, out, and on to the engine. */
 export const REQUEST_ID_HEADER = 'x-request-id';

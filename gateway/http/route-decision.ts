@@ -1,22 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { Reason } from '@portcullis/policies/reasons.js';
 import { runPhase, type Chain } from '@portcullis/filters/chain.js';
-import type { FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
+import type { FilterCaller, FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
 import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from './identify.js';
 
 /** require-session's priority: the point in the access phase where the caller is identified */
 const IDENTIFY_PRIORITY = 100;
 
-const kCaller = Symbol('portcullis.caller');
-
-type DecidedRequest = FastifyRequest & { [kCaller]?: Caller };
 export type MutableFilterContext = { -readonly [K in keyof FilterContext]: FilterContext[K] };
-
-/** The caller of a decided request, for filters that need more than the subject (token minting). */
-export function callerOf(request: FastifyRequest): Caller | undefined {
-  return (request as DecidedRequest)[kCaller];
-}
 
 /**
  * A route's chain cut where the caller is identified. Access filters ranked before
@@ -43,8 +35,9 @@ export function routeDecider(gw: GatewayContext, view: RouteView, chain: Chain, 
       if (refused) return refused;
 
       const caller = needsCaller ? await identifyCaller(request, gw) : undefined;
-      (request as DecidedRequest)[kCaller] = caller;
-      ctx.subject = caller ? subjectOf(caller) : undefined;
+      // the filter context carries the caller: attach-token and the like read it from there
+      ctx.caller = caller ? filterCallerOf(caller) : undefined;
+      ctx.subject = ctx.caller?.subject;
       refused = runPhase(afterIdentify, ctx, check);
       if (refused instanceof Promise) refused = await refused;
       if (refused) return refused;
@@ -53,6 +46,11 @@ export function routeDecider(gw: GatewayContext, view: RouteView, chain: Chain, 
       return refused || undefined;
     },
   };
+}
+
+function filterCallerOf(caller: Caller): FilterCaller {
+  const subject = subjectOf(caller);
+  return caller.sid === undefined ? { subject, cacheKey: caller.cacheKey } : { subject, sid: caller.sid, cacheKey: caller.cacheKey };
 }
 
 function subjectOf(caller: Caller): FilterSubject {

@@ -33,8 +33,6 @@ export interface RouteProxyOptions {
   conditionCheck?: Parameters<typeof runPhase>[2];
 }
 
-export { callerOf } from '../http/route-decision.js';
-
 /**
  * Mount one route: the access and before phases run in the proxy's preHandler, the
  * after phase sees the upstream's response headers, and the upstream request carries

@@ -2,7 +2,7 @@ import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject 
 import { mkdir, readFile, rename, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
-import type { TokenAlgorithm } from '@portcullis/engine-client/token/claims.js';
+import type { TokenAlgorithm } from '@portcullis/engine-client/token';
 import { errors } from '../errors.js';
 
 /** A signing key: the private half signs, the public half is published in the JWKS. */

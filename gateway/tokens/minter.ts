@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { claimNamesWith, IDENTITY_ATTRIBUTES, TOKEN_TYPE, type PortcullisTokenClaims } from '@portcullis/engine-client/token/claims.js';
-import type { AuthenticatedUser } from '../authenticators/types.js';
+import { claimNamesWith, IDENTITY_ATTRIBUTES, TOKEN_TYPE, type PortcullisTokenClaims } from '@portcullis/engine-client/token';
+import type { TokenIdentity } from '../identity/authenticated-user.js';
 import type { SigningKeys } from './key-store.js';
 
 export interface MinterSettings {
@@ -17,7 +17,7 @@ export interface MinterSettings {
 }
 
 export interface MintRequest {
-  user: AuthenticatedUser;
+  user: TokenIdentity;
   audience: string;
   /** the token's `sid` claim (a digest of the session id) when there is a session */
   sid?: string;

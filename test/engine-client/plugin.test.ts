@@ -90,7 +90,7 @@ describe('engine-client fastify plugin', () => {
     // requireRoles without an identity is a 401, not a 403
     const admin = await a.inject({ url: '/admin' });
     expect(admin.statusCode).toBe(401);
-    expect(admin.json().code).toBe('TOKEN_MISSING');
+    expect(admin.json().code).toBe('IDENTITY_REQUIRED');
   });
 
   it('per route: engineClient: false skips the token, { required: false } makes it optional', async () => {

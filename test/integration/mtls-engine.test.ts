@@ -61,42 +61,42 @@ describe('engine mTLS listener', () => {
     expect((await tlsRequest(`${base}/whoami`, await pki.client('reporting'))).json().userId).toBe('reporting');
     const rest = await tlsRequest(`${base}/rest/invoices`, await pki.client('reporting'));
     expect(rest.status).toBe(403);
-    expect(rest.json().code).toBe('ACCESS_ROLE_MISSING');
+    expect(rest.json().code).toBe('ROLE_REQUIRED');
     expect((await tlsRequest(`${base}/rest/invoices`, await pki.client('billing'))).status).toBe(200);
   });
 
   it('an unknown client gets 403', async () => {
     const res = await tlsRequest(`${base}/whoami`, await pki.client('stranger'));
     expect(res.status).toBe(403);
-    expect(res.json().code).toBe('ACCESS_TECHNICAL_UNKNOWN');
+    expect(res.json().code).toBe('TECHNICAL_USER_UNKNOWN');
   });
 
   it('a revoked technical user gets 403', async () => {
     const res = await tlsRequest(`${base}/whoami`, await pki.client('retired'));
     expect(res.status).toBe(403);
-    expect(res.json().code).toBe('ACCESS_TECHNICAL_REVOKED');
+    expect(res.json().code).toBe('TECHNICAL_USER_REVOKED');
   });
 
   it('no client certificate gets 401', async () => {
     const res = await tlsRequest(`${base}/whoami`, { ca });
     expect(res.status).toBe(401);
-    expect(res.json().code).toBe('ACCESS_CERT_REQUIRED');
+    expect(res.json().code).toBe('CERT_REQUIRED');
   });
 
   it('an expired certificate gets 403 although its subject is known', async () => {
     const res = await tlsRequest(`${base}/whoami`, await pki.client('expired'));
     expect(res.status).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'ACCESS_CERT_UNTRUSTED', message: 'the client certificate is not trusted: expired' });
+    expect(res.json()).toMatchObject({ code: 'CERT_UNTRUSTED', message: 'the client certificate is not trusted: expired' });
   });
 
   it('a certificate from another CA gets 403 although its subject is known', async () => {
     const res = await tlsRequest(`${base}/whoami`, await pki.client('billing', 'other'));
     expect(res.status).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'ACCESS_CERT_UNTRUSTED', message: 'the client certificate is not trusted: issued by an untrusted authority' });
+    expect(res.json()).toMatchObject({ code: 'CERT_UNTRUSTED', message: 'the client certificate is not trusted: issued by an untrusted authority' });
   });
 
   it('logs refusals with subject and fingerprint, never key material', async () => {
-    const line = logLines.find((l) => l.event === 'technical-user-refused' && l.code === 'ACCESS_TECHNICAL_UNKNOWN');
+    const line = logLines.find((l) => l.event === 'technical-user-refused' && l.code === 'TECHNICAL_USER_UNKNOWN');
     expect(line).toMatchObject({ subject: 'O=Portcullis Dev, CN=stranger', fingerprint256: pki.main.clients.stranger!.fingerprint256 });
     expect(JSON.stringify(logLines)).not.toContain('PRIVATE KEY');
   });

@@ -102,11 +102,11 @@ describe('gateway mTLS listener for technical users', () => {
   });
 
   it.each([
-    ['an unknown client', 'stranger', 'main', 403, 'ACCESS_TECHNICAL_UNKNOWN'],
-    ['a revoked technical user', 'retired', 'main', 403, 'ACCESS_TECHNICAL_REVOKED'],
-    ['a revoked certificate of a known user', 'leaked', 'main', 403, 'ACCESS_TECHNICAL_REVOKED'],
-    ['an expired certificate', 'expired', 'main', 403, 'ACCESS_CERT_UNTRUSTED'],
-    ['a certificate from another CA', 'billing', 'other', 403, 'ACCESS_CERT_UNTRUSTED'],
+    ['an unknown client', 'stranger', 'main', 403, 'TECHNICAL_USER_UNKNOWN'],
+    ['a revoked technical user', 'retired', 'main', 403, 'TECHNICAL_USER_REVOKED'],
+    ['a revoked certificate of a known user', 'leaked', 'main', 403, 'TECHNICAL_USER_REVOKED'],
+    ['an expired certificate', 'expired', 'main', 403, 'CERT_UNTRUSTED'],
+    ['a certificate from another CA', 'billing', 'other', 403, 'CERT_UNTRUSTED'],
   ] as const)('%s is refused', async (_what, name, from, status, code) => {
     const res = await tlsRequest(`${mtlsUrl}/app/whoami`, await pki.client(name, from));
     expect(res.status).toBe(status);
@@ -117,7 +117,7 @@ describe('gateway mTLS listener for technical users', () => {
     for (const path of ['/app/whoami', '/healthz', '/login']) {
       const res = await tlsRequest(`${mtlsUrl}${path}`, { ca });
       expect(res.status).toBe(401);
-      expect(res.json().code).toBe('ACCESS_CERT_REQUIRED');
+      expect(res.json().code).toBe('CERT_REQUIRED');
     }
   });
 

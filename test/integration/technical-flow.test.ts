@@ -128,7 +128,7 @@ describe('technical-user flow through gateway, engine and SaaS', () => {
     expect((await fetch(`${gw.url}/workflow/whoami`, { headers: auth })).status).toBe(200);
     const rest = await fetch(`${gw.url}/workflow/rest/notify`, { method: 'POST', headers: auth });
     expect(rest.status).toBe(403);
-    expect((await rest.json()).code).toBe('ACCESS_ROLE_MISSING');
+    expect((await rest.json()).code).toBe('ROLE_REQUIRED');
   });
 
   it('a client cannot talk its way onto the engine allow list with X-Forwarded-For', async () => {
@@ -137,6 +137,6 @@ describe('technical-user flow through gateway, engine and SaaS', () => {
       headers: { 'x-forwarded-for': '192.0.2.7' },
     });
     expect(res.status).toBe(403);
-    expect(res.json().code).toBe('ACCESS_IP_DENIED');
+    expect(res.json().code).toBe('IP_DENIED');
   });
 });

@@ -1,5 +1,5 @@
 import type { LdapAuthenticatorConfig } from '@portcullis/config/schema/ldap.js';
-import { openLdap, type LdapSession } from '@portcullis/engine-client/identity-backend/ldap-connection.js';
+import { openLdap, type LdapSession } from '@portcullis/engine-client/ldap';
 import {
   findUser,
   firstValue,
@@ -8,10 +8,10 @@ import {
   resolveGroups,
   userAttributes,
   userDnFor,
-} from '@portcullis/engine-client/identity-backend/ldap-directory.js';
-import type { LdapEntry } from '@portcullis/engine-client/identity-backend/ldap-connection.js';
-import { AllEndpointsDownError, EndpointPool, type EndpointState } from '@portcullis/engine-client/pool/index.js';
-import { EndpointUnreachableError, failureLabel } from '@portcullis/engine-client/pool/failure.js';
+} from '@portcullis/engine-client/ldap';
+import type { LdapEntry } from '@portcullis/engine-client/ldap';
+import { AllEndpointsDownError, EndpointPool, type EndpointState } from '@portcullis/engine-client/pool';
+import { EndpointUnreachableError, failureLabel } from '@portcullis/engine-client/pool';
 import { applyRoleMapping } from '../role-mapping.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginContext, PasswordAuthenticator } from '../types.js';
 import { LdapAuthenticatorError } from './errors.js';

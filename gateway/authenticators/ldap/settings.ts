@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { LdapAuthenticatorConfig } from '@portcullis/config/schema/ldap.js';
 import { resolveSecret } from '@portcullis/config/secrets.js';
-import type { LdapTlsMaterial } from '@portcullis/engine-client/identity-backend/ldap-connection.js';
+import type { LdapTlsMaterial } from '@portcullis/engine-client/ldap';
 import { LdapAuthenticatorError } from './errors.js';
 
 /** What the authenticator needs at run time: the configuration with files and secrets read. */

@@ -8,8 +8,8 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MtlsAuthenticatorConfig } from '@portcullis/config/schema/technical.js';
 import { resolveSecret } from '@portcullis/config/secrets.js';
-import type { AccessError } from '@portcullis/engine-client/access-errors.js';
-import { createTechnicalUserMap, decideTlsPeer, mtlsServerOptions, type TechnicalUserMap } from '@portcullis/engine-client/technical-users/index.js';
+import type { AccessError } from '@portcullis/engine-client';
+import { createTechnicalUserMap, decideTlsPeer, mtlsServerOptions, type TechnicalUserMap } from '@portcullis/engine-client/technical-users';
 import { GatewayError } from '../../errors.js';
 import type { AuthenticatedUser, AuthenticatorContext, RequestAuthenticator } from '../types.js';
 
@@ -145,7 +145,7 @@ function wrapOptionError<T>(build: () => T): T {
   try {
     return build();
   } catch (err) {
-    if ((err as { code?: string }).code === 'ACCESS_OPTION') {
+    if ((err as { code?: string }).code === 'OPTIONS_INVALID') {
       throw new GatewayError('GW_AUTHENTICATOR_INVALID', 500, (err as Error).message, { cause: err });
     }
     throw err;

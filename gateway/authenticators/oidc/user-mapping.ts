@@ -1,4 +1,4 @@
-import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token/claims.js';
+import type { AuthLevel, AuthMethod } from '@portcullis/engine-client/token';
 import { applyRoleMapping } from '../role-mapping.js';
 import type { AuthenticatedUser } from '../types.js';
 import { OIDC_ERROR_CODES as C, refused } from './errors.js';

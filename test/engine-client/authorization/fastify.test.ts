@@ -70,8 +70,8 @@ describe('fastify helper and REST endpoints', () => {
   it('answers 401 with WWW-Authenticate without an identity', async () => {
     const res = await post('/tasks/1/comments');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect(((await res.json()) as { code: string }).code).toBe('AUTHZ_UNAUTHENTICATED');
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_request", error_description="identity required"');
+    expect(((await res.json()) as { code: string }).code).toBe('IDENTITY_REQUIRED');
   });
 
   it('lists the rules of a resource, optionally for one operation', async () => {
@@ -140,6 +140,6 @@ describe('options', () => {
 
   it('a missing policy fails at start-up with a coded error', async () => {
     const app = Fastify();
-    await expect(app.register(authorizationPlugin, { policy: {} as never }).ready()).rejects.toMatchObject({ code: 'AUTHZ_OPTIONS_INVALID' });
+    await expect(app.register(authorizationPlugin, { policy: {} as never }).ready()).rejects.toMatchObject({ code: 'OPTIONS_INVALID' });
   });
 });

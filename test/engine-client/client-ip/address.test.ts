@@ -45,6 +45,6 @@ describe('createAddressSet', () => {
   });
 
   it.each([['::ffff:10.0.0.0/64'], ['fe80::1%eth0'], ['1.2.3.4/-1'], ['1.2.3.4/ 8'], ['']])('refuses %s', (entry) =>
-    expect(() => createAddressSet([entry], 'list')).toThrow(expect.objectContaining({ code: 'ACCESS_OPTION', path: 'list[0]' })),
+    expect(() => createAddressSet([entry], 'list')).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'list[0]' })),
   );
 });

@@ -53,10 +53,10 @@ describe('client address decision (details)', () => {
 
   it('starts with a coded error naming the bad trusted-proxy entry', () => {
     expect(() => createClientAddressResolver({ trustedProxies: ['10.0.0.0/8', '10.0.0.0/33'] }))
-      .toThrow(expect.objectContaining({ code: 'ACCESS_OPTION', path: 'clientAddress.trustedProxies[1]' }));
+      .toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'clientAddress.trustedProxies[1]' }));
     expect(() => createClientAddressResolver({ trustedProxies: ['proxy.example'] }, 'server'))
-      .toThrow(expect.objectContaining({ code: 'ACCESS_OPTION', path: 'server.trustedProxies[0]' }));
-    expect(() => createClientAddressResolver({ maxHops: 0 })).toThrow(expect.objectContaining({ code: 'ACCESS_OPTION' }));
+      .toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'server.trustedProxies[0]' }));
+    expect(() => createClientAddressResolver({ maxHops: 0 })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID' }));
   });
 
   it('understands the loopback and private presets', () => {

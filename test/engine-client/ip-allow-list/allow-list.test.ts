@@ -27,7 +27,7 @@ describe('createIpAllowList', () => {
 
   it('fails at start-up on a bad entry, naming its path', () => {
     expect(() => createIpAllowList({ allow: ['10.0.0.0/8', 'ten'] }, 'engine.rest.ipAllowList')).toThrow(
-      expect.objectContaining({ code: 'ACCESS_OPTION', path: 'engine.rest.ipAllowList.allow[1]' }),
+      expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'engine.rest.ipAllowList.allow[1]' }),
     );
   });
 });
@@ -55,7 +55,7 @@ describe('createIpAllowListHook', () => {
     const { app, lines } = await appWith({ allow: ['192.0.2.0/24'], clientAddress: { trustedProxies: ['10.0.0.0/8'] } });
     const res = await app.inject({ url: '/api/ping', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': '192.0.2.5, 203.0.113.9' } });
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'ACCESS_IP_DENIED' });
+    expect(res.json()).toMatchObject({ code: 'IP_DENIED' });
     const line = lines.find((l) => l.event === 'ip-denied');
     expect(line).toMatchObject({ clientAddress: '203.0.113.9', source: 'forwarded', peer: '10.0.0.2', why: 'the client address is not on the allow list' });
     await app.close();

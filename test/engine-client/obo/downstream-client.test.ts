@@ -41,13 +41,13 @@ describe('downstream client', () => {
       await attempt;
       expect(seen.at(-1)!.url).toBe('/api/evil.test/x');
     } else {
-      await expect(attempt).rejects.toMatchObject({ code: 'ACCESS_OPTION' });
+      await expect(attempt).rejects.toMatchObject({ code: 'OPTIONS_INVALID' });
     }
     await client.close();
   });
 
   it('refuses bad options at start-up', () => {
-    expect(() => createDownstreamClient({ baseUrl: 'not a url' })).toThrow(expect.objectContaining({ code: 'ACCESS_OPTION', path: 'downstream.baseUrl' }));
+    expect(() => createDownstreamClient({ baseUrl: 'not a url' })).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'downstream.baseUrl' }));
     expect(() => createDownstreamClient({ baseUrl: 'ftp://x' })).toThrow(expect.objectContaining({ path: 'downstream.baseUrl' }));
     expect(() => createDownstreamClient({ baseUrl: base, oboHeader: 'bad header' })).toThrow(expect.objectContaining({ path: 'downstream.oboHeader' }));
     expect(() => createDownstreamClient({ baseUrl: base, timeoutMs: 0 })).toThrow(expect.objectContaining({ path: 'downstream.timeoutMs' }));

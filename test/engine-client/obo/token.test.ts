@@ -32,7 +32,7 @@ describe('on-behalf-of token', () => {
 
   it('refuses symmetric keys, mismatched algorithms and long lifetimes at start-up', () => {
     expect(() => createOboTokenSigner({ privateKey: createSecretKey(Buffer.alloc(32)) as never, issuer: 'e', audience: 'a' }, 'obo')).toThrow(
-      expect.objectContaining({ code: 'ACCESS_OPTION', path: 'obo.privateKey' }),
+      expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'obo.privateKey' }),
     );
     expect(() => createOboTokenSigner({ privateKey, algorithm: 'RS256', issuer: 'e', audience: 'a' }, 'obo')).toThrow(
       expect.objectContaining({ path: 'obo.privateKey' }),

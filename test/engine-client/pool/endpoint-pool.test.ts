@@ -185,6 +185,6 @@ describe('EndpointPool', () => {
     } catch (e) {
       caught = e;
     }
-    expect(caught).toMatchObject({ code: 'POOL_OPTIONS_INVALID', path: 'retryIntervalMs' });
+    expect(caught).toMatchObject({ code: 'OPTIONS_INVALID', path: 'retryIntervalMs' });
   });
 });

@@ -28,7 +28,7 @@ describe('REST guard', () => {
     const app = await appWith({ roles: ['RestAdmin'] });
     const res = await app.inject({ url: '/rest/tasks', headers: { 'x-test-user': 'admin' } });
     expect(res.statusCode).toBe(403);
-    expect(res.json().code).toBe('ACCESS_REST_DISABLED');
+    expect(res.json().code).toBe('REST_DISABLED');
     await app.close();
   });
 
@@ -36,7 +36,7 @@ describe('REST guard', () => {
     const app = await appWith({ enabled: true, roles: ['RestAdmin'] });
     const res = await app.inject({ url: '/rest/tasks' });
     expect(res.statusCode).toBe(401);
-    expect(res.json().code).toBe('ACCESS_UNAUTHENTICATED');
+    expect(res.json().code).toBe('IDENTITY_REQUIRED');
     expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
     await app.close();
   });
@@ -45,7 +45,7 @@ describe('REST guard', () => {
     const app = await appWith({ enabled: true, roles: ['RestAdmin', 'TechnicalUser'] });
     const res = await app.inject({ url: '/rest/tasks', headers: { 'x-test-user': 'plain' } });
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toMatchObject({ code: 'ACCESS_ROLE_MISSING', message: 'one of the roles RestAdmin, TechnicalUser is required' });
+    expect(res.json()).toMatchObject({ code: 'ROLE_REQUIRED', message: "this resource requires one of the roles 'RestAdmin', 'TechnicalUser'" });
     await app.close();
   });
 
@@ -60,7 +60,7 @@ describe('REST guard', () => {
     const app = await appWith({ enabled: true, roles: ['RestAdmin'], ipAllowList: {} });
     const far = await app.inject({ url: '/rest/tasks', remoteAddress: '203.0.113.9', headers: { 'x-test-user': 'admin' } });
     expect(far.statusCode).toBe(403);
-    expect(far.json().code).toBe('ACCESS_IP_DENIED');
+    expect(far.json().code).toBe('IP_DENIED');
     const anonymousFar = await app.inject({ url: '/rest/tasks', remoteAddress: '203.0.113.9' });
     expect(anonymousFar.statusCode).toBe(403);
     const near = await app.inject({ url: '/rest/tasks', remoteAddress: '127.0.0.1', headers: { 'x-test-user': 'admin' } });
@@ -78,7 +78,7 @@ describe('REST guard', () => {
   });
 
   it('refuses to start enabled without roles', () => {
-    expect(() => createRestGuard({ enabled: true }, 'engine.rest')).toThrow(expect.objectContaining({ code: 'ACCESS_OPTION', path: 'engine.rest.roles' }));
+    expect(() => createRestGuard({ enabled: true }, 'engine.rest')).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'engine.rest.roles' }));
   });
 
   it('decides without HTTP and gives reasons', () => {

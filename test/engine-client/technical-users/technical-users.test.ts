@@ -43,30 +43,30 @@ describe('technical user mapping', () => {
 
   it('refuses an unknown certificate', async () => {
     const d = map().identify(await x509('stranger'));
-    expect(!d.ok && d.error.code).toBe('ACCESS_TECHNICAL_UNKNOWN');
+    expect(!d.ok && d.error.code).toBe('TECHNICAL_USER_UNKNOWN');
     expect(!d.ok && d.error.statusCode).toBe(403);
   });
 
   it('refuses a user revoked by configuration', async () => {
     const d = map().identify(await x509('retired'));
-    expect(!d.ok && d.error.code).toBe('ACCESS_TECHNICAL_REVOKED');
+    expect(!d.ok && d.error.code).toBe('TECHNICAL_USER_REVOKED');
   });
 
   it('refuses a revoked fingerprint even though its subject maps to a user', async () => {
     const d = map().identify(await x509('leaked'));
-    expect(!d.ok && d.error.code).toBe('ACCESS_TECHNICAL_REVOKED');
+    expect(!d.ok && d.error.code).toBe('TECHNICAL_USER_REVOKED');
   });
 
   it('refuses expired and not-yet-valid certificates itself', async () => {
     const expired = map().identify(await x509('expired'));
-    expect(!expired.ok && expired.error.code).toBe('ACCESS_CERT_UNTRUSTED');
+    expect(!expired.ok && expired.error.code).toBe('CERT_UNTRUSTED');
     const future = map().identify(await x509('future'));
-    expect(!future.ok && future.error.code).toBe('ACCESS_CERT_UNTRUSTED');
+    expect(!future.ok && future.error.code).toBe('CERT_UNTRUSTED');
   });
 
   it('fails at start-up on bad entries, naming the path', () => {
     const bad = (users: unknown[], extra = {}) => () => createTechnicalUserMap({ users: users as never, ...extra }, 'engine.technicalUsers');
-    expect(bad([{ id: 'x', match: {} }])).toThrow(expect.objectContaining({ code: 'ACCESS_OPTION', path: 'engine.technicalUsers.users[0].match' }));
+    expect(bad([{ id: 'x', match: {} }])).toThrow(expect.objectContaining({ code: 'OPTIONS_INVALID', path: 'engine.technicalUsers.users[0].match' }));
     expect(bad([{ id: 'x', match: { fingerprint256: 'abc' } }])).toThrow(expect.objectContaining({ path: 'engine.technicalUsers.users[0].match.fingerprint256' }));
     expect(bad([{ id: 'x', match: { san: 'spiffe://x' } }])).toThrow(expect.objectContaining({ path: 'engine.technicalUsers.users[0].match.san' }));
     expect(bad([{ id: 'x', match: { subject: 'nonsense' } }])).toThrow(expect.objectContaining({ path: 'engine.technicalUsers.users[0].match.subject' }));
