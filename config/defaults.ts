@@ -8,6 +8,8 @@ export const DEFAULTS = {
     port: 8080,
     dataDir: './data',
     bodyLimit: 64 * 1024,
+    /** headers and body of one request, uploads to engines included */
+    requestTimeoutSeconds: 60,
   },
   redis: {
     url: 'redis://127.0.0.1:6379',

@@ -12,6 +12,8 @@ import type { GatewayContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
 import { lazyChildLoggerFactory } from './http/lazy-request-logger.js';
 import { registerEntryRateLimit } from './http/entry-rate-limit.js';
+import { registerRequestTargetCheck } from './http/request-target.js';
+import { registerBodyDeadline } from './http/body-deadline.js';
 import { registerLoginRoutes } from './login/login-routes.js';
 import { registerLogoutRoutes } from './login/logout-routes.js';
 import { LoginThrottle } from './login/throttle.js';
@@ -174,7 +176,12 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     trustProxy: false, // the client address is decided by our trusted-proxy list, never by hop count
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
+    // a request (headers and body) must arrive within this bound: a body trickled at 1 byte/s is cut
+    requestTimeout: config.server.requestTimeoutSeconds * 1000,
+    http: { connectionsCheckingInterval: 1000 },
   });
+  registerRequestTargetCheck(app);
+  registerBodyDeadline(app, config.server.requestTimeoutSeconds);
   app.setErrorHandler(errorHandler);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });

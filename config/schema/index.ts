@@ -17,6 +17,8 @@ export const serverSchema = z.strictObject({
   trustedProxies: z.array(addressOrRange).default([]),
   /** request body limit for login forms and the like (bytes) */
   bodyLimit: z.number().int().positive().default(DEFAULTS.server.bodyLimit),
+  /** the longest a client may take to send one request, headers and body (uploads to engines included) */
+  requestTimeoutSeconds: durationSeconds.default(DEFAULTS.server.requestTimeoutSeconds),
 });
 
 export const redisSchema = z.strictObject({

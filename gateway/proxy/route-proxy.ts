@@ -7,14 +7,18 @@ import type { FilterContext, FilterSubject, RouteView } from '@portcullis/filter
 import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from '../http/identify.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
+import { connectionListed, isHopByHop, withoutHopByHop } from './hop-by-hop.js';
+import { UpstreamClient, kAbortSignal } from './upstream-client.js';
+import { sendUpstreamFailure } from './upstream-failure.js';
 
 /** require-session's priority: the point in the access phase where the caller is identified */
 const IDENTIFY_PRIORITY = 100;
 
 const kContext = Symbol('portcullis.filterContext');
 const kCaller = Symbol('portcullis.caller');
+const kAbort = Symbol('portcullis.upstreamAbort');
 
-type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext; [kCaller]?: Caller };
+type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext; [kCaller]?: Caller; [kAbort]?: AbortController };
 
 export interface RouteProxyOptions {
   route: RouteConfig;
@@ -52,6 +56,12 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
   const check = options.conditionCheck;
 
   const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // A client that goes away cancels its upstream request: abandoned requests must not hold pooled connections.
+    const abort = new AbortController();
+    (request as ProxiedRequest)[kAbort] = abort;
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
     const ctx: { -readonly [K in keyof FilterContext]: FilterContext[K] } = {
       request,
       route: view,
@@ -81,12 +91,14 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
   /** The upstream request's headers: the client's, minus what the chain removed and the gateway's cookies, plus what it set. */
   const upstreamHeaders = (request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders => {
     const ctx = (request as ProxiedRequest)[kContext];
-    if (!ctx) return { ...headers };
+    if (!ctx) return withoutHopByHop(headers, connectionListed(request.headers.connection));
     // Build a fresh object instead of copying and deleting: deletes push V8 objects into slow dictionary mode.
     const out: IncomingHttpHeaders = {};
     const removed = ctx.removeHeaders;
+    // reply-from already dropped the client's Connection header; the names it listed are read from the original
+    const listed = connectionListed(request.headers.connection);
     for (const name in headers) {
-      if (removed.has(name)) continue;
+      if (removed.has(name) || isHopByHop(name, listed)) continue;
       if (name === 'cookie') {
         const kept = typeof headers.cookie === 'string' ? withoutCookies(headers.cookie, gatewayCookies) : '';
         if (kept) out.cookie = kept;
@@ -96,47 +108,52 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     }
     const set = ctx.upstreamHeaders;
     for (const name in set) out[name] = set[name];
+    const abort = (request as ProxiedRequest)[kAbort];
+    if (abort) (out as Record<symbol, unknown>)[kAbortSignal] = abort.signal;
     return out;
   };
 
-  await app.register(httpProxy, {
-    upstream: options.upstream,
-    prefix: options.route.prefix,
-    rewritePrefix: options.route.prefix,
-    websocket: options.route.websocket,
-    preHandler: preHandler as never,
-    replyOptions: {
-      rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => upstreamHeaders(request as FastifyRequest, headers),
-      rewriteHeaders: (headers: IncomingHttpHeaders, request?: FastifyRequest) => {
-        const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
-        if (!ctx || chain.after.length === 0) return headers;
-        ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };
-        runPhaseSync(chain.after, ctx, options.conditionCheck);
-        return ctx.response.headers as IncomingHttpHeaders;
+  const client = new UpstreamClient({ route: view.name, upstream: options.upstream, config: options.route.upstreamClient, configDir: gw.configDir, log: gw.log });
+
+  // Its own scope without the gateway's body parsers: a proxied body streams upstream
+  // untouched, whatever its content type (the form parser would consume it).
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addHook('onClose', async () => client.close());
+    await scope.register(httpProxy, {
+      upstream: options.upstream,
+      undici: client,
+      prefix: options.route.prefix,
+      rewritePrefix: options.route.prefix,
+      websocket: options.route.websocket,
+      preHandler: preHandler as never,
+      replyOptions: {
+        rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => upstreamHeaders(request as FastifyRequest, headers),
+        // retries are the upstream client's (at most one, never on a response)
+        retryDelay: () => null,
+        rewriteHeaders: (upstreamResponse: IncomingHttpHeaders, request?: FastifyRequest) => {
+          const headers = withoutHopByHop(upstreamResponse);
+          const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
+          if (!ctx || chain.after.length === 0) return headers;
+          ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };
+          runPhaseSync(chain.after, ctx, options.conditionCheck);
+          return ctx.response.headers as IncomingHttpHeaders;
+        },
+        onError: (reply: FastifyReply, { error }: { error: Error }) => sendUpstreamFailure(reply, error, view.name, view.prefix),
       },
-      onError: (reply: FastifyReply, { error }: { error: Error }) => {
-        reply.request.log.warn({ route: view.name, err: { message: error.message, code: (error as { code?: string }).code } }, 'upstream request failed');
-        const timeout = /timeout/i.test(String((error as { code?: string }).code ?? error.message));
-        void reply.code(timeout ? 504 : 502).send({
-          statusCode: timeout ? 504 : 502,
-          code: timeout ? 'GW_UPSTREAM_TIMEOUT' : 'GW_UPSTREAM_UNAVAILABLE',
-          error: timeout ? 'Gateway Timeout' : 'Bad Gateway',
-          message: `the application behind ${view.prefix} is not reachable`,
-        });
-      },
-    },
-    ...(options.route.websocket
-      ? {
-          wsClientOptions: {
-            rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
-              // a cookie-less upgrade (Basic, mTLS) must not send an undefined Cookie header upstream
-              const out = upstreamHeaders(request, request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie });
-              return { ...headers, ...(out as Record<string, string>) };
+      ...(options.route.websocket
+        ? {
+            wsClientOptions: {
+              rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
+                // a cookie-less upgrade (Basic, mTLS) must not send an undefined Cookie header upstream
+                const out = upstreamHeaders(request, request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie });
+                return { ...headers, ...(out as Record<string, string>) };
+              },
             },
-          },
-        }
-      : {}),
-  } as never);
+          }
+        : {}),
+    } as never);
+  });
 }
 
 function subjectOf(caller: Caller): FilterSubject {
