@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { messagePage } from '../pages/message-page.js';
+import { expectsPage } from './prefers-html.js';
 
 const GENERIC: Record<number, string> = {
   500: 'the gateway failed to handle this request',
@@ -19,10 +21,15 @@ export function errorHandler(error: FastifyError & { expose?: boolean; headers?:
   if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: error.code, statusCode }, `request refused: ${error.message}`);
   if (error.headers) for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  const message = exposed ? error.message : (GENERIC[statusCode] ?? GENERIC[500]);
+  if (expectsPage(request)) {
+    const title = statusCode >= 500 ? 'Something went wrong' : (STATUS_CODES[statusCode] ?? 'Error');
+    return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePage(title, `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, { href: '/login', text: 'Back to the login page' }));
+  }
   return reply.code(statusCode).send({
     statusCode,
     code: error.code ?? (statusCode >= 500 ? 'GW_INTERNAL' : 'GW_BAD_REQUEST'),
     error: STATUS_CODES[statusCode] ?? 'Error',
-    message: exposed ? error.message : (GENERIC[statusCode] ?? GENERIC[500]),
+    message,
   });
 }
