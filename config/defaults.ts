@@ -23,6 +23,8 @@ export const DEFAULTS = {
     idleTimeoutSeconds: 30 * 60,
     /** eight hours after login the session ends whatever happens */
     absoluteTimeoutSeconds: 8 * 60 * 60,
+    /** a session re-checks its user in the identity store at least this often (well under the token lifetime) */
+    recheckSeconds: 60,
     maxSessions: 100_000,
   },
   loginThrottle: {

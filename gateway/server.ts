@@ -22,6 +22,7 @@ import { registerRouteProxy, callerOf } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { SessionManager } from './sessions/session-manager.js';
+import { SessionRecheck } from './sessions/session-recheck.js';
 import { createStore } from './sessions/create-store.js';
 import { jwksOf, loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
 import { TokenMinter } from './tokens/minter.js';
@@ -167,6 +168,12 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       request: authenticators.filter((a): a is RequestAuthenticator => a.kind === 'request'),
     },
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
+    sessionRecheck: new SessionRecheck({
+      sessions,
+      authenticators: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
+      intervalSeconds: config.session.recheckSeconds,
+      onChange: (session) => minter.forget(session.sid),
+    }),
   };
 
   const app = Fastify({

@@ -35,6 +35,8 @@ export const sessionSchema = z.strictObject({
   cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULTS.session.cookieName),
   idleTimeoutSeconds: durationSeconds.default(DEFAULTS.session.idleTimeoutSeconds),
   absoluteTimeoutSeconds: durationSeconds.default(DEFAULTS.session.absoluteTimeoutSeconds),
+  /** re-check the user (deleted, disabled, roles, groups) in their identity store at least this often */
+  recheckSeconds: durationSeconds.default(DEFAULTS.session.recheckSeconds),
   /** memory store only: the most sessions kept; the least recently used go first */
   maxSessions: z.number().int().positive().default(DEFAULTS.session.maxSessions),
   redis: redisSchema.optional(),

@@ -34,6 +34,12 @@ export interface PasswordAuthenticator {
   readonly type: string;
   readonly name: string;
   verify(login: string, password: string, ctx: LoginContext): Promise<AuthenticatedUser | null>;
+  /**
+   * The user as the identity store has them now, without a password: null when the user was
+   * deleted or disabled. Sessions re-check their user with it (sessions/session-recheck.ts).
+   * Throws when the store cannot be asked.
+   */
+  lookup?(loginId: string): Promise<AuthenticatedUser | null>;
   close?(): Promise<void>;
 }
 

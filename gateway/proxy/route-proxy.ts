@@ -76,7 +76,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     if (refused instanceof Promise) refused = await refused;
     if (refused) return sendRefusal(request, reply, refused, refusal);
 
-    const caller = needsCaller ? await identifyCaller(request, gw) : undefined;
+    const caller = needsCaller ? await identifyCaller(request, gw, view.requireSession ? view.audience : undefined) : undefined;
     (request as ProxiedRequest)[kCaller] = caller;
     ctx.subject = caller ? subjectOf(caller) : undefined;
     refused = runPhase(afterIdentify, ctx, check);

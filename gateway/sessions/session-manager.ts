@@ -149,6 +149,17 @@ export class SessionManager {
     await this.#store.set(indexKey, live, this.#settings.absoluteTimeoutSeconds);
   }
 
+  /** Write a session's changed record back (its user after a re-check), keeping its timeouts. */
+  async save(session: ActiveSession): Promise<void> {
+    await this.#store.set(this.#digestsOf(session.id).key, session.record, this.#ttlSeconds(session.record, this.#now()));
+  }
+
+  /** End one session by id (its user was deleted or disabled); the cookie dies with it. */
+  async end(session: ActiveSession): Promise<void> {
+    await this.#store.delete(this.#digestsOf(session.id).key);
+    this.#digests.delete(session.id);
+  }
+
   #ttlSeconds(record: SessionRecord, now: number): number {
     const absoluteLeft = record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000 - now;
     return Math.max(1, Math.ceil(Math.min(this.#settings.idleTimeoutSeconds * 1000, absoluteLeft) / 1000));

@@ -74,6 +74,11 @@ export class TokenMinter {
   }
 
   /** Forget the tokens of a session (logout): they stay valid until exp, but are not handed out again. */
+  /** True when a request of this cache key will mint a token for `audience` (none cached, or due for renewal). */
+  willMint(cacheKey: string, audience: string): boolean {
+    return this.cachedTokenFor(cacheKey, audience) === undefined;
+  }
+
   forget(cacheKey: string): void {
     for (const audience of this.#audiences.get(cacheKey) ?? []) this.#cache.delete(cacheKey + '\u0000' + audience);
     this.#audiences.delete(cacheKey);
