@@ -13,7 +13,16 @@ export function newIncidentId(): string {
  * id, nothing else (no XML, no reason, no stack); the log gets the incident id, the code and
  * the exact reason. Refusals are warnings, unexpected errors are errors.
  */
-export function replyLoginFailed(request: FastifyRequest, reply: FastifyReply, err: unknown, context: Record<string, unknown>): FastifyReply {
+export function replyLoginFailed(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  err: unknown,
+  context: Record<string, unknown>,
+  page: { title: string; message: string; link?: { href: string; text: string } } = {
+    title: 'Login failed',
+    message: 'The sign-in at your identity provider could not be completed. Please try again; if it keeps failing, quote the reference below to your administrator.',
+  },
+): FastifyReply {
   const incident = newIncidentId();
   const known = err instanceof SamlError;
   const code = known ? err.code : 'SAML_INTERNAL_ERROR';
@@ -28,11 +37,6 @@ export function replyLoginFailed(request: FastifyRequest, reply: FastifyReply, e
     .header('x-portcullis-incident', incident)
     .type('text/html; charset=utf-8')
     .send(
-      messagePage(
-        'Login failed',
-        'The sign-in at your identity provider could not be completed. Please try again; if it keeps failing, quote the reference below to your administrator.',
-        { href: '/login', text: 'Back to the login page' },
-        `Reference: ${incident}`,
-      ),
+      messagePage(page.title, page.message, page.link ?? { href: '/login', text: 'Back to the login page' }, `Reference: ${incident}`),
     );
 }
