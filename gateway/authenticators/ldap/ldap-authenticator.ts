@@ -45,6 +45,8 @@ export async function createLdapAuthenticator(config: LdapAuthenticatorConfig, c
     loadBalance: config.pool.loadBalance,
     sticky: config.pool.sticky,
     retryIntervalMs: config.pool.retryIntervalSeconds * 1000,
+    // a down server is probed (connect + service bind) when its retry interval has passed, without waiting for a login
+    probe: (url) => withSession(url, config, settings, (session) => serviceBind(session, config, settings)),
     onEvent: (e) => {
       if (e.type === 'down') log.warn({ server: e.endpoint, failure: e.failure, retryAt: e.retryAt }, 'LDAP server marked down; trying the next one');
       else log.info({ server: e.endpoint, downSince: e.downSince }, 'LDAP server answers again');
@@ -83,6 +85,9 @@ export async function createLdapAuthenticator(config: LdapAuthenticatorConfig, c
       }
     },
     state: () => pool.state(),
+    async close() {
+      pool.close();
+    },
   };
 }
 
