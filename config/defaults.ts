@@ -43,6 +43,8 @@ export const DEFAULTS = {
     /** minutes, not hours: a leaked token is worth little */
     lifetimeSeconds: 5 * 60,
     renewBeforeSeconds: 60,
+    /** a new key is published this long before it signs: at least the JWKS max-age (300) engines may cache */
+    keyLeadSeconds: 360,
     header: 'authorization',
     scheme: 'Bearer',
   },

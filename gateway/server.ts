@@ -26,6 +26,7 @@ import { SessionRecheck } from './sessions/session-recheck.js';
 import { createStore } from './sessions/create-store.js';
 import { jwksOf, loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
 import { TokenMinter } from './tokens/minter.js';
+import { KeyRotation } from './tokens/key-rotation.js';
 import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
 import type { BuiltinFilterDeps } from '@portcullis/filters/builtin/index.js';
@@ -149,6 +150,19 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     claimNames: config.tokens.claimNames,
   });
 
+  // keys from the keys folder rotate live (`keys generate`); an operator's privateKeyFile does not
+  const keysDir = resolve(dataDir, 'keys');
+  const rotation = config.tokens.privateKeyFile
+    ? undefined
+    : new KeyRotation(keys, {
+        keysDir,
+        leadSeconds: config.tokens.keyLeadSeconds,
+        load: () => loadSigningKeys({ keysDir, algorithm: config.tokens.algorithm, generateIfMissing: false, production }),
+        onSign: (next) => minter.useKeys(next),
+        log,
+      });
+  rotation?.start();
+
   const context: GatewayContext = {
     config,
     configDir: options.configDir,
@@ -196,7 +210,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return jwksOf(keys);
+    return rotation ? rotation.jwks() : jwksOf(keys);
   });
   await registerEntryRateLimit(app, context);
   const completion = registerLoginRoutes(app, context);
@@ -249,6 +263,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   }
 
   app.addHook('onClose', async () => {
+    rotation?.close();
     for (const a of authenticators) await a.close?.();
     await store.close();
   });

@@ -59,6 +59,8 @@ export const tokensSchema = z.strictObject({
   lifetimeSeconds: z.number().int().min(30).max(3600).default(DEFAULTS.tokens.lifetimeSeconds),
   /** mint again when less than this is left */
   renewBeforeSeconds: z.number().int().min(0).default(DEFAULTS.tokens.renewBeforeSeconds),
+  /** a key written by `keys generate` is published at once and signs only this long after (live rotation) */
+  keyLeadSeconds: z.number().min(0).default(DEFAULTS.tokens.keyLeadSeconds),
   /** header that carries the token to the engine */
   header: z.string().default(DEFAULTS.tokens.header),
   /** scheme in that header: `Bearer <jwt>`, or the bare token when empty */
