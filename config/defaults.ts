@@ -10,6 +10,8 @@ export const DEFAULTS = {
     bodyLimit: 64 * 1024,
     /** paths longer than this answer 414: long enough for any real URL, short enough to bound matching work */
     maxPathLength: 8192,
+    /** headers and body of one request, uploads to engines included */
+    requestTimeoutSeconds: 60,
   },
   redis: {
     url: 'redis://127.0.0.1:6379',
@@ -28,6 +30,8 @@ export const DEFAULTS = {
     idleTimeoutSeconds: 30 * 60,
     /** eight hours after login the session ends whatever happens */
     absoluteTimeoutSeconds: 8 * 60 * 60,
+    /** a session re-checks its user in the identity store at least this often (well under the token lifetime) */
+    recheckSeconds: 60,
     maxSessions: 100_000,
   },
   loginThrottle: {
@@ -46,6 +50,8 @@ export const DEFAULTS = {
     /** minutes, not hours: a leaked token is worth little */
     lifetimeSeconds: 5 * 60,
     renewBeforeSeconds: 60,
+    /** a new key is published this long before it signs: at least the JWKS max-age (300) engines may cache */
+    keyLeadSeconds: 360,
     header: 'authorization',
     scheme: 'Bearer',
   },

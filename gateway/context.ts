@@ -19,6 +19,8 @@ export interface GatewayContext {
   readonly log: Logger;
   readonly store: ExpiringStore;
   readonly sessions: SessionManager;
+  /** re-checks a session's user against their identity store (sessions/session-recheck.ts) */
+  readonly sessionRecheck?: import('./sessions/session-recheck.js').SessionRecheck;
   readonly throttle: LoginThrottle;
   readonly minter: TokenMinter;
   readonly keys: SigningKeys;

@@ -13,6 +13,7 @@ import { errorHandler } from './http/error-handler.js';
 import { createRequestIdGenerator, registerRequestIdHeader } from './http/request-id.js';
 import { lazyChildLoggerFactory } from './http/lazy-request-logger.js';
 import { registerEntryRateLimit } from './http/entry-rate-limit.js';
+import { registerBodyDeadline } from './http/body-deadline.js';
 import { registerLoginRoutes } from './login/login-routes.js';
 import { registerLogoutRoutes } from './login/logout-routes.js';
 import { LoginThrottle } from './login/throttle.js';
@@ -21,9 +22,11 @@ import { registerRouteProxy } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { SessionManager } from './sessions/session-manager.js';
+import { SessionRecheck } from './sessions/session-recheck.js';
 import { createStore } from './sessions/create-store.js';
 import { jwksOf, loadSigningKeys, type SigningKeys } from './tokens/key-store.js';
 import { TokenMinter } from './tokens/minter.js';
+import { KeyRotation } from './tokens/key-rotation.js';
 import { GatewayError } from './errors.js';
 import { isDemoEngineUpstream, startDemoEngine, type RunningDemoEngine } from './demo-engine/demo-engine.js';
 import type { BuiltinFilterDeps } from '@portcullis/filters/builtin/index.js';
@@ -201,6 +204,19 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     claimNames: config.tokens.claimNames,
   });
 
+  // keys from the keys folder rotate live (`keys generate`); an operator's privateKeyFile does not
+  const keysDir = resolve(dataDir, 'keys');
+  const rotation = config.tokens.privateKeyFile
+    ? undefined
+    : new KeyRotation(keys, {
+        keysDir,
+        leadSeconds: config.tokens.keyLeadSeconds,
+        load: () => loadSigningKeys({ keysDir, algorithm: config.tokens.algorithm, generateIfMissing: false, production }),
+        onSign: (next) => minter.useKeys(next),
+        log,
+      });
+  rotation?.start();
+
   const context: GatewayContext = {
     config,
     configDir: options.configDir,
@@ -221,6 +237,12 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     },
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
     instruments,
+    sessionRecheck: new SessionRecheck({
+      sessions,
+      authenticators: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
+      intervalSeconds: config.session.recheckSeconds,
+      onChange: (session) => minter.forget(session.sid),
+    }),
   };
 
   const app = Fastify({
@@ -234,7 +256,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     routerOptions: { maxParamLength: 500, caseSensitive: false },
     genReqId: createRequestIdGenerator(config.server.trustedProxies),
     requestIdHeader: false, // decided by genReqId: only a trusted proxy's id is believed
+    // a request (headers and body) must arrive within this bound: a body trickled at 1 byte/s is cut
+    requestTimeout: config.server.requestTimeoutSeconds * 1000,
+    http: { connectionsCheckingInterval: 1000 },
   });
+  registerBodyDeadline(app, config.server.requestTimeoutSeconds);
   app.setErrorHandler(errorHandler);
   registerRequestIdHeader(app);
   registerRequestGuard(app, { maxPathLength: config.server.maxPathLength, publicUrl, listenUrl: options.publicUrlFallback, allowedHosts: config.server.allowedHosts });
@@ -251,7 +277,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   }
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return jwksOf(keys);
+    return rotation ? rotation.jwks() : jwksOf(keys);
   });
   registerEntryRateLimit(app, context);
   const completion = registerLoginRoutes(app, context);
@@ -325,6 +351,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   }
 
   app.addHook('onClose', async () => {
+    rotation?.close();
     for (const a of authenticators) await a.close?.();
     if (ownsStore) await store.close();
   });

@@ -28,6 +28,8 @@ export const serverSchema = z.strictObject({
   /** TLS on the main listener; without it the gateway speaks plain HTTP (behind a TLS-terminating proxy) */
   tls: tlsSchema.optional(),
   shutdown: shutdownSchema.default(() => shutdownSchema.parse({})),
+  /** the longest a client may take to send one request, headers and body (uploads to engines included) */
+  requestTimeoutSeconds: durationSeconds.default(DEFAULTS.server.requestTimeoutSeconds),
 });
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
@@ -75,6 +77,8 @@ export const sessionSchema = z.strictObject({
   cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/).default(DEFAULTS.session.cookieName),
   idleTimeoutSeconds: durationSeconds.default(DEFAULTS.session.idleTimeoutSeconds),
   absoluteTimeoutSeconds: durationSeconds.default(DEFAULTS.session.absoluteTimeoutSeconds),
+  /** re-check the user (deleted, disabled, roles, groups) in their identity store at least this often */
+  recheckSeconds: durationSeconds.default(DEFAULTS.session.recheckSeconds),
   /** memory store only: the most sessions kept; the least recently used go first */
   maxSessions: z.number().int().positive().default(DEFAULTS.session.maxSessions),
   redis: redisSchema.optional(),
@@ -97,6 +101,8 @@ export const tokensSchema = z.strictObject({
   lifetimeSeconds: z.number().int().min(30).max(3600).default(DEFAULTS.tokens.lifetimeSeconds),
   /** mint again when less than this is left */
   renewBeforeSeconds: z.number().int().min(0).default(DEFAULTS.tokens.renewBeforeSeconds),
+  /** a key written by `keys generate` is published at once and signs only this long after (live rotation) */
+  keyLeadSeconds: z.number().min(0).default(DEFAULTS.tokens.keyLeadSeconds),
   /** header that carries the token to the engine */
   header: z.string().default(DEFAULTS.tokens.header),
   /** scheme in that header: `Bearer <jwt>`, or the bare token when empty */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { urlString } from './common.js';
 import type { StartConditionsInput } from './conditions.js';
 import { declaredConditionValidator, declaredFilterOptions, UNDECLARED } from './filter-registry.js';
+import { upstreamClientSchema } from './upstream.js';
 import type { RoutePolicyConfig } from '@portcullis/policies/route-policy.js';
 
 /** Who may use a route (policies/route-policy.ts decides). Empty allow lists mean "any logged-in user". */
@@ -99,5 +100,7 @@ export const routeSchema = z.strictObject({
   policy: routePolicySchema.default({ allowRoles: [], allowGroups: [], allowUsers: [], denyRoles: [], denyGroups: [], denyUsers: [] }),
   filters: z.array(filterRefSchema).default([]),
   websocket: z.boolean().default(false),
+  /** timeouts, connection pool and TLS trust for the upstream (config/schema/upstream.ts) */
+  upstreamClient: upstreamClientSchema.default(() => upstreamClientSchema.parse({})),
 });
 export type RouteConfig = z.infer<typeof routeSchema>;

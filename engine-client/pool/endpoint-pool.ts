@@ -26,6 +26,12 @@ export interface EndpointPoolOptions<T> {
   now?: () => number;
   /** told when an endpoint goes down or comes back; the gateway logs these */
   onEvent?: (event: PoolEvent) => void;
+  /**
+   * Checks a down endpoint once its retry interval has passed, whether or not work arrives
+   * (resolves: reachable; throws: `isFailure` decides). Without it a down endpoint is only
+   * retried by work, which never comes to it while every key is stuck elsewhere.
+   */
+  probe?: (target: T, endpointId: string) => Promise<unknown>;
 }
 
 export type PoolEvent =
@@ -88,6 +94,11 @@ export class EndpointPool<T> {
   readonly #now: () => number;
   readonly #onEvent?: (event: PoolEvent) => void;
   readonly #stickyKeys: LRUCache<string, string> | null;
+  /** keys that failed over, with the endpoint they were stuck to: they go back when it recovers */
+  readonly #movedFrom: LRUCache<string, string> | null;
+  readonly #probe?: (target: T, endpointId: string) => Promise<unknown>;
+  readonly #probeTimers = new Map<string, NodeJS.Timeout>();
+  #closed = false;
   #next = 0;
 
   constructor(options: EndpointPoolOptions<T>) {
@@ -127,6 +138,15 @@ export class EndpointPool<T> {
     this.#now = options.now ?? Date.now;
     this.#onEvent = options.onEvent;
     this.#stickyKeys = this.#sticky ? new LRUCache<string, string>({ max: maxStickyKeys }) : null;
+    this.#movedFrom = this.#sticky ? new LRUCache<string, string>({ max: maxStickyKeys }) : null;
+    this.#probe = options.probe;
+  }
+
+  /** Stop the background probes (the pool still runs work afterwards, without them). */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#probeTimers.values()) clearTimeout(timer);
+    this.#probeTimers.clear();
   }
 
   /**
@@ -136,6 +156,7 @@ export class EndpointPool<T> {
    */
   async run<R>(work: (target: T, endpointId: string) => Promise<R>, options: RunOptions = {}): Promise<R> {
     const key = this.#sticky ? options.key : undefined;
+    const stuck = key !== undefined ? this.#stickyKeys?.get(key) : undefined;
     let lastFailure: unknown;
     for (const endpoint of this.#order(key)) {
       if (!this.#claim(endpoint)) continue;
@@ -143,6 +164,7 @@ export class EndpointPool<T> {
       try {
         const result = await work(endpoint.target, endpoint.id);
         this.#answered(endpoint, key);
+        if (key !== undefined && stuck !== undefined && stuck !== endpoint.id) this.#movedFrom?.set(key, stuck);
         return result;
       } catch (err) {
         if (!this.#isFailure(err)) {
@@ -212,8 +234,40 @@ export class EndpointPool<T> {
       const downSince = new Date(endpoint.downSince).toISOString();
       endpoint.downSince = null;
       endpoint.retryAt = 0;
+      clearTimeout(this.#probeTimers.get(endpoint.id));
+      this.#probeTimers.delete(endpoint.id);
+      // keys that failed over from here are no longer stuck: the pool's order places them again
+      if (this.#movedFrom) {
+        for (const [moved, from] of this.#movedFrom.entries()) {
+          if (from !== endpoint.id) continue;
+          this.#movedFrom.delete(moved);
+          if (this.#stickyKeys?.get(moved) !== endpoint.id) this.#stickyKeys?.delete(moved);
+        }
+      }
       this.#onEvent?.({ type: 'up', pool: this.name, endpoint: endpoint.id, downSince });
     }
+  }
+
+  /** Try a down endpoint when its retry time comes, independently of work; again after each failure. */
+  #scheduleProbe(endpoint: Endpoint<T>): void {
+    if (!this.#probe || this.#closed) return;
+    clearTimeout(this.#probeTimers.get(endpoint.id));
+    const timer = setTimeout(async () => {
+      this.#probeTimers.delete(endpoint.id);
+      if (endpoint.downSince === null || endpoint.probing || this.#closed) return;
+      endpoint.probing = true;
+      try {
+        await this.#probe!(endpoint.target, endpoint.id);
+        this.#answered(endpoint, undefined);
+      } catch (err) {
+        if (this.#isFailure(err)) this.#markDown(endpoint, err);
+        else this.#answered(endpoint, undefined);
+      } finally {
+        endpoint.probing = false;
+      }
+    }, Math.max(0, endpoint.retryAt - this.#now()));
+    timer.unref?.();
+    this.#probeTimers.set(endpoint.id, timer);
   }
 
   #markDown(endpoint: Endpoint<T>, err: unknown): void {
@@ -222,6 +276,7 @@ export class EndpointPool<T> {
     endpoint.failures++;
     endpoint.lastFailure = failureLabel(err);
     endpoint.retryAt = now + this.#retryIntervalMs;
+    this.#scheduleProbe(endpoint);
     if (wasUp) {
       endpoint.downSince = now;
       this.#onEvent?.({

@@ -8,7 +8,7 @@
  * present, typ accepted), then jose (signature with the key of that kid and alg, iss, aud,
  * exp/nbf/iat with the clock tolerance), then the contract's claim types.
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { TokenError } from '../errors.js';
 import type { PortcullisTokenClaims, TokenAlgorithm } from './claims.js';
@@ -44,6 +44,9 @@ type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
+/** At most one JWKS fetch per this interval is forced past the cooldown (see #getKeyAcrossRotation). */
+const FORCED_REFETCH_INTERVAL_MS = 1_000;
+
 export class TokenVerifier {
   readonly options: ResolvedVerifyOptions;
   readonly #getKey: JWTVerifyGetKey;
@@ -51,6 +54,10 @@ export class TokenVerifier {
   readonly #cache: LRUCache<string, CacheEntry> | undefined;
   readonly #pending = new Map<string, Promise<VerifiedToken>>();
   readonly #stats: VerifierStats = { verified: 0, cacheHits: 0, coalesced: 0, refused: 0 };
+  /** when the JWKS was last requested (ms since epoch); 0: never */
+  #fetchedAt = 0;
+  #forcedAt = 0;
+  #forced: Promise<void> | undefined;
 
   constructor(options: VerifyOptions) {
     this.options = resolveVerifyOptions(options);
@@ -61,12 +68,48 @@ export class TokenVerifier {
         timeoutDuration: trust.timeoutMs,
         cooldownDuration: trust.cooldownMs,
         cacheMaxAge: trust.cacheMaxAgeMs,
+        [customFetch]: (url: string, init: RequestInit) => {
+          this.#fetchedAt = Date.now();
+          return fetch(url, init);
+        },
       });
-      this.#getKey = this.#remote;
+      this.#getKey = (header, token) => this.#getKeyAcrossRotation(header, token);
     } else {
       this.#getKey = createLocalJWKSet(trust.jwks);
     }
     if (this.options.cache) this.#cache = new LRUCache({ max: this.options.cache.max });
+  }
+
+  /**
+   * jose refetches on an unknown kid only after its cooldown, so a key announced (and used)
+   * shortly after the last fetch was refused until the cooldown ran out. When the token was
+   * issued after the key set was fetched, that key set cannot know a key announced since:
+   * fetch once more, past the cooldown. Forged tokens can force at most one fetch per second.
+   */
+  async #getKeyAcrossRotation(...args: Parameters<JWTVerifyGetKey>): Promise<Awaited<ReturnType<JWTVerifyGetKey>>> {
+    const remote = this.#remote!;
+    try {
+      return await remote(...args);
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+      // requests that missed while a forced fetch runs wait for it instead of failing
+      if (this.#forced) {
+        await this.#forced;
+        return remote(...args);
+      }
+      // outside the cooldown jose has just refetched for this miss itself
+      if (!remote.coolingDown) throw err;
+      const issuedAt = issuedAtMs(args[1]?.payload);
+      const now = Date.now();
+      // iat has whole seconds: a token of the same second as the fetch may be newer than it
+      if (issuedAt === undefined || issuedAt + 1000 <= this.#fetchedAt || now - this.#forcedAt < FORCED_REFETCH_INTERVAL_MS) throw err;
+      this.#forcedAt = now;
+      this.#forced = remote.reload().finally(() => {
+        this.#forced = undefined;
+      });
+      await this.#forced;
+      return remote(...args);
+    }
   }
 
   /** Counters since start (copies). */
@@ -226,4 +269,15 @@ export async function verifyToken(token: unknown, options: VerifyOptions | Token
     }
   }
   return verifier.verify(token);
+}
+
+/** The `iat` of a compact token's payload segment in ms, or undefined when it has none. */
+function issuedAtMs(payload: unknown): number | undefined {
+  if (typeof payload !== 'string') return undefined;
+  try {
+    const iat = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iat?: unknown }).iat;
+    return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }

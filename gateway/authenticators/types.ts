@@ -23,6 +23,12 @@ export interface PasswordAuthenticator {
   verify(login: string, password: string, ctx: LoginContext): Promise<AuthenticatedUser | null>;
   /** whether an account of this name exists (for logs only; without it a failed name is logged as a digest) */
   knowsUser?(login: string): boolean | Promise<boolean>;
+  /**
+   * The user as the identity store has them now, without a password: null when the user was
+   * deleted or disabled. Sessions re-check their user with it (sessions/session-recheck.ts).
+   * Throws when the store cannot be asked.
+   */
+  lookup?(loginId: string): Promise<AuthenticatedUser | null>;
   close?(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { messagePage } from '../pages/message-page.js';
-import { prefersHtml } from './prefers-html.js';
+import { expectsPage } from './prefers-html.js';
 
 const GENERIC: Record<number | string, string> = {
   500: 'the gateway failed to handle this request',
@@ -27,7 +27,10 @@ export function errorHandler(error: FastifyError & { expose?: boolean; headers?:
   if (code === 'GW_STORE_UNAVAILABLE') {
     // a store outage may be over in seconds; say so to clients and caches
     reply.header('retry-after', '5').header('cache-control', 'no-store');
-    if (prefersHtml(request)) return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePage('Temporarily unavailable', message));
+  }
+  if (expectsPage(request)) {
+    const title = code === 'GW_STORE_UNAVAILABLE' ? 'Temporarily unavailable' : statusCode >= 500 ? 'Something went wrong' : (STATUS_CODES[statusCode] ?? 'Error');
+    return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePage(title, `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, { href: '/login', text: 'Back to the login page' }));
   }
   return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId: request.id });
 }

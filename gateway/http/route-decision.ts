@@ -34,7 +34,7 @@ export function routeDecider(gw: GatewayContext, view: RouteView, chain: Chain, 
       if (refused instanceof Promise) refused = await refused;
       if (refused) return refused;
 
-      const caller = needsCaller ? await identifyCaller(request, gw) : undefined;
+      const caller = needsCaller ? await identifyCaller(request, gw, view.requireSession ? view.audience : undefined) : undefined;
       // the filter context carries the caller: attach-token and the like read it from there
       ctx.caller = caller ? filterCallerOf(caller) : undefined;
       ctx.subject = ctx.caller?.subject;

@@ -57,23 +57,28 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
       return render(request, reply.code(400), returnTo, { error: 'Enter a user name and a password.', username: login.slice(0, MAX_LOGIN_LENGTH) });
     }
     const address = gw.clientAddress(request);
-    const wait = await gw.throttle.retryAfter(login, address);
-    if (wait > 0) {
+    const nameForLog = await loginNameForLog(login, gw.authenticators.password);
+    const admission = await gw.throttle.admit(login, address);
+    const tooMany = (wait: number) => {
       gw.instruments.logins.inc({ authenticator: 'login-form', result: 'locked' });
-      request.log.warn({ event: AUDIT_EVENTS.lockout, login: await loginNameForLog(login, gw.authenticators.password), address }, 'login refused: too many failures');
+      request.log.warn({ event: AUDIT_EVENTS.lockout, login: nameForLog, address }, 'login refused: too many failures');
       reply.code(429).header('retry-after', String(wait));
       return render(request, reply, returnTo, { error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, username: login });
-    }
+    };
+    if (admission.retryAfter > 0) return tooMany(admission.retryAfter);
 
     const user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
     if (!user) {
-      const locked = await gw.throttle.recordFailure(login, address);
+      const locked = await gw.throttle.recordFailure(login, address, admission);
       gw.instruments.logins.inc({ authenticator: 'login-form', result: 'failure' });
       if (locked > 0) gw.instruments.lockouts.inc({ authenticator: 'login-form' });
-      request.log.info({ event: locked > 0 ? AUDIT_EVENTS.lockout : AUDIT_EVENTS.loginFailed, login: await loginNameForLog(login, gw.authenticators.password), address, locked: locked > 0 }, 'login failed: wrong user name or password');
+      request.log.info({ event: locked > 0 ? AUDIT_EVENTS.lockout : AUDIT_EVENTS.loginFailed, login: nameForLog, address, locked: locked > 0 }, 'login failed: wrong user name or password');
       return render(request, reply.code(401), returnTo, { error: 'Wrong user name or password.', username: login });
     }
-    await gw.throttle.recordSuccess(login);
+    // the directory may map another spelling to a locked account: the account decides
+    const accountLocked = await gw.throttle.accountLockedFor(user.loginId);
+    if (accountLocked > 0) return tooMany(accountLocked);
+    await gw.throttle.recordSuccess(login, user.loginId);
     await completion.completeLogin(request, reply, user, returnTo);
     return reply;
   });

@@ -149,12 +149,6 @@ export class SessionManager {
     await this.#store.set(storeKeyOf(session.id), session.record, this.#ttlSeconds(session.record, this.#now()));
   }
 
-  /** End one session found by `load` (its user can no longer be vouched for). */
-  async end(session: ActiveSession): Promise<void> {
-    await this.#store.delete(storeKeyOf(session.id));
-    this.#digests.delete(session.id);
-  }
-
   async #index(loginId: string, key: string): Promise<void> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
@@ -163,6 +157,17 @@ export class SessionManager {
     for (const k of keys.slice(-49)) if (await this.#store.get(k)) live.push(k);
     live.push(key);
     await this.#store.set(indexKey, live, this.#settings.absoluteTimeoutSeconds);
+  }
+
+  /** Write a session's changed record back (its user after a re-check), keeping its timeouts. */
+  async save(session: ActiveSession): Promise<void> {
+    await this.#store.set(this.#digestsOf(session.id).key, session.record, this.#ttlSeconds(session.record, this.#now()));
+  }
+
+  /** End one session by id (its user was deleted or disabled); the cookie dies with it. */
+  async end(session: ActiveSession): Promise<void> {
+    await this.#store.delete(this.#digestsOf(session.id).key);
+    this.#digests.delete(session.id);
   }
 
   #ttlSeconds(record: SessionRecord, now: number): number {

@@ -8,6 +8,8 @@ export interface SessionRecord {
   lastSeenAt: number;
   /** CSRF token bound to this session (forms after login, logout) */
   csrf: string;
+  /** epoch milliseconds of the last re-check of the user against their identity store */
+  checkedAt?: number;
 }
 
 /**

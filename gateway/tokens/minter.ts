@@ -35,7 +35,7 @@ interface CachedToken {
  * audience until it is close to expiry: signing is the costliest step on the hot path.
  */
 export class TokenMinter {
-  readonly #keys: SigningKeys;
+  #keys: SigningKeys;
   readonly #settings: MinterSettings;
   readonly #claimNames: Record<string, string>;
   readonly #cache: LRUCache<string, CachedToken>;
@@ -50,6 +50,11 @@ export class TokenMinter {
     this.#cache = new LRUCache({ max: settings.cacheSize ?? 50_000 });
     this.#audiences = new LRUCache({ max: settings.cacheSize ?? 50_000 });
     this.#now = settings.now ?? Date.now;
+  }
+
+  /** Sign with these keys from now on (live rotation); tokens already minted stay valid. */
+  useKeys(keys: SigningKeys): void {
+    this.#keys = keys;
   }
 
   /** A token for this user and audience: cached when one has enough life left, else fresh. */
@@ -74,6 +79,11 @@ export class TokenMinter {
   }
 
   /** Forget the tokens of a session (logout): they stay valid until exp, but are not handed out again. */
+  /** True when a request of this cache key will mint a token for `audience` (none cached, or due for renewal). */
+  willMint(cacheKey: string, audience: string): boolean {
+    return this.cachedTokenFor(cacheKey, audience) === undefined;
+  }
+
   forget(cacheKey: string): void {
     for (const audience of this.#audiences.get(cacheKey) ?? []) this.#cache.delete(cacheKey + '\u0000' + audience);
     this.#audiences.delete(cacheKey);

@@ -57,14 +57,19 @@ export function createBasicAuthenticator(config: BasicAuthenticatorConfig, ctx: 
       const cached = cache?.get(key);
       if (cached) return cached;
 
+      // counted before the password is checked: concurrent guesses cannot race past the limit
+      const admission = await throttle.admit(login, address);
+      if (admission.retryAfter > 0) throw errors.loginThrottled(admission.retryAfter);
       const verified = await users.verify(login, password, { clientAddress: address, log: request.log });
       if (!verified) {
-        const locked = await throttle.recordFailure(login, address);
+        const locked = await throttle.recordFailure(login, address, admission);
         log.info({ event: locked > 0 ? AUDIT_EVENTS.lockout : AUDIT_EVENTS.loginFailed, authenticator: 'basic', login: await loginNameForLog(login, [users]), clientAddress: address, locked: locked > 0 }, 'HTTP Basic credentials refused');
         if (locked > 0) throw errors.loginThrottled(locked);
         throw invalid();
       }
-      await throttle.recordSuccess(login);
+      const accountLocked = await throttle.accountLockedFor(verified.loginId);
+      if (accountLocked > 0) throw errors.loginThrottled(accountLocked);
+      await throttle.recordSuccess(login, verified.loginId);
       const user: AuthenticatedUser = { ...verified, amr: ['basic'], authenticator: config.name };
       cache?.set(key, user);
       return user;

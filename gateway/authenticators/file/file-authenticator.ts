@@ -43,6 +43,16 @@ export async function createFileAuthenticator(config: FileAuthenticatorConfig, c
     log.warn({ file, err: (err as Error).message }, 'cannot watch the users file; changes need a restart');
   }
 
+  const userOf = (login: string, entry: UserEntry): AuthenticatedUser => ({
+    loginId: login,
+    roles: applyRoleMapping(entry.roles, config.roleMapping),
+    groups: [...entry.groups],
+    attributes: { ...entry.attributes },
+    level: 'auth.weak',
+    amr: ['pwd'],
+    authenticator: config.name,
+  });
+
   return {
     kind: 'password',
     type: 'file',
@@ -52,15 +62,11 @@ export async function createFileAuthenticator(config: FileAuthenticatorConfig, c
       // Unknown and disabled users spend the same scrypt work as a wrong password.
       if (!entry || entry.disabled) return burnPasswordCheck(password).then(() => null);
       if (!(await verifyPassword(password, entry.password))) return null;
-      return {
-        loginId: login,
-        roles: applyRoleMapping(entry.roles, config.roleMapping),
-        groups: [...entry.groups],
-        attributes: { ...entry.attributes },
-        level: 'auth.weak',
-        amr: ['pwd'],
-        authenticator: config.name,
-      };
+      return userOf(login, entry);
+    },
+    async lookup(loginId): Promise<AuthenticatedUser | null> {
+      const entry = users.get(loginId);
+      return entry && !entry.disabled ? userOf(loginId, entry) : null;
     },
     knowsUser: (login) => users.has(login),
     async close() {

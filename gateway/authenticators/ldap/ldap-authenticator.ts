@@ -45,6 +45,8 @@ export async function createLdapAuthenticator(config: LdapAuthenticatorConfig, c
     loadBalance: config.pool.loadBalance,
     sticky: config.pool.sticky,
     retryIntervalMs: config.pool.retryIntervalSeconds * 1000,
+    // a down server is probed (connect + service bind) when its retry interval has passed, without waiting for a login
+    probe: (url) => withSession(url, config, settings, (session) => serviceBind(session, config, settings)),
     onEvent: (e) => {
       if (e.type === 'down') log.warn({ server: e.endpoint, failure: e.failure, retryAt: e.retryAt }, 'LDAP server marked down; trying the next one');
       else log.info({ server: e.endpoint, downSince: e.downSince }, 'LDAP server answers again');
@@ -74,7 +76,39 @@ export async function createLdapAuthenticator(config: LdapAuthenticatorConfig, c
         throw new LdapAuthenticatorError('GW_LDAP_DIRECTORY_ERROR', `${config.name}: the directory answered an error`, err);
       }
     },
+    async lookup(loginId): Promise<AuthenticatedUser | null> {
+      try {
+        return await pool.run((url) => withSession(url, config, settings, (session) => lookupUser(session, config, settings, loginId)), { key: loginId.toLowerCase() });
+      } catch (err) {
+        if (err instanceof AllEndpointsDownError) throw new LdapAuthenticatorError('GW_LDAP_UNAVAILABLE', `${config.name}: the directory cannot be reached; try again later`, err);
+        throw err;
+      }
+    },
     state: () => pool.state(),
+    async close() {
+      pool.close();
+    },
+  };
+}
+
+/** The user's entry and groups now, read with the service account (session re-checks). Null: the entry is gone. */
+async function lookupUser(session: LdapSession, config: LdapAuthenticatorConfig, settings: LdapRuntimeSettings, loginId: string): Promise<AuthenticatedUser | null> {
+  await serviceBind(session, config, settings);
+  const entry = config.userDnPattern ? await readEntry(session, userDnFor(config, loginId), userAttributes(config)) : (await findUser(session, config, loginId)).found;
+  if (!entry) return null;
+  return userFromEntry(entry, await resolveGroups(session, config, entry, loginId), loginId, config);
+}
+
+function userFromEntry(entry: LdapEntry, groups: string[], login: string, config: LdapAuthenticatorConfig): AuthenticatedUser {
+  return {
+    loginId: firstValue(entry, config.loginAttribute) ?? login,
+    roles: applyRoleMapping(groups, config.roleMapping),
+    groups,
+    attributes: identityAttributes(entry, config),
+    level: 'auth.weak',
+    amr: ['pwd', 'ldap'],
+    authenticator: config.name,
+    extra: { dn: entry.dn },
   };
 }
 
@@ -135,14 +169,5 @@ async function authenticate(
     await serviceBind(session, config, settings);
   }
   const groups = await resolveGroups(session, config, entry, login);
-  return {
-    loginId: firstValue(entry, config.loginAttribute) ?? login,
-    roles: applyRoleMapping(groups, config.roleMapping),
-    groups,
-    attributes: identityAttributes(entry, config),
-    level: 'auth.weak',
-    amr: ['pwd', 'ldap'],
-    authenticator: config.name,
-    extra: { dn: entry.dn },
-  };
+  return userFromEntry(entry, groups, login, config);
 }

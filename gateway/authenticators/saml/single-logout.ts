@@ -67,6 +67,14 @@ export async function handleSingleLogout(request: FastifyRequest, reply: Fastify
     if (!field) throw refused(C.malformed, 'neither SAMLRequest nor SAMLResponse given');
     client = clientFor(deps.clients, decodeMessage(params[field]!, isGet));
     if (field === 'SAMLResponse') {
+      // The gateway session ended at /logout already; the response only says whether the IdP
+      // ended its own. node-saml accepts an unsigned redirect-binding response, so an unsigned
+      // one proves nothing and must not claim the IdP signed the user out.
+      if (isGet && (!params.Signature || !params.SigAlg)) {
+        request.log.warn({ idp: client.idp.name, code: C.logoutRequest }, 'saml logout response unsigned: the IdP sign-out is not confirmed');
+        return gatewayOnlyPage(reply);
+      }
+      if (isGet && !ALLOWED_SIGNATURE_ALGORITHMS.has(params.SigAlg!)) throw refused(C.weakAlgorithm, `SigAlg not allowed: ${params.SigAlg}`);
       if (isGet) await client.saml.validateRedirectAsync(params as Record<string, string>, originalQuery);
       else await client.saml.validatePostResponseAsync(params as Record<string, string>);
       return signedOutPage(reply);
@@ -99,7 +107,15 @@ export async function handleSingleLogout(request: FastifyRequest, reply: Fastify
     return reply.header('cache-control', 'no-store').redirect(url);
   } catch (err) {
     const coded = err instanceof SamlError ? err : refused(C.logoutRequest, `node-saml: ${(err as Error).message}`, err);
-    return replyLoginFailed(request, reply, coded, { step: 'slo', idp: client?.idp.name });
+    return replyLoginFailed(request, reply, coded, { step: 'slo', idp: client?.idp.name }, {
+      title: 'Sign-out refused',
+      message:
+        'The sign-out message from your identity provider could not be verified, so this gateway session was not ended by it. ' +
+        'Your administrator must configure the identity provider to sign its logout messages for this service (SimpleSAMLphp: ' +
+        "'sign.logout' => true in this service provider's saml20-sp-remote entry; other IdPs: sign LogoutRequest and LogoutResponse). " +
+        'To end your gateway session now, use the sign-out link.',
+      link: { href: '/logout', text: 'Sign out of the gateway' },
+    });
   }
 }
 
@@ -108,6 +124,19 @@ function signedOutPage(reply: FastifyReply) {
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(messagePage('Signed out', 'You are signed out of the gateway and of your identity provider.', { href: '/', text: 'Sign in again' }));
+}
+
+function gatewayOnlyPage(reply: FastifyReply) {
+  return reply
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(
+      messagePage(
+        'Signed out of the gateway',
+        'You are signed out of the gateway. Your identity provider did not confirm its own sign-out with a signed answer; close the browser to be sure you are signed out there too.',
+        { href: '/', text: 'Sign in again' },
+      ),
+    );
 }
 
 /** Read the message's Issuer (untrusted: it only picks whose key must have signed it). */

@@ -47,7 +47,8 @@ describe('JWKS URL', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const v = verifier(); // default cooldown 30 s
     await v.verify(await mint({ key: k1 }));
-    const forged = await mint({ key: makeKey('EdDSA', 'ghost') });
+    // issued before the key set was fetched: that key set is as new as it needs to be
+    const forged = await mint({ key: makeKey('EdDSA', 'ghost'), now: Math.floor(Date.now() / 1000) - 60 });
     for (let i = 0; i < 3; i++) expect((await rejectionOf(v.verify(forged))).code).toBe('TOKEN_UNKNOWN_KID');
     expect(server.fetches).toBe(1);
     vi.setSystemTime(Date.now() + 31_000);
@@ -85,7 +86,10 @@ describe('JWKS URL', () => {
     vi.setSystemTime(Date.now() + 61_000);
     expect((await rejectionOf(v.verify(await mint({ key: k1 })))).code).toBe('TOKEN_UNKNOWN_KID');
     await v.verify(await mint({ key: k2 }));
-    expect(server.fetches).toBe(2);
+    // 2: the first fetch and the one after max age; a third may be forced by the k1 token issued
+    // in the same second as that fetch (it could be newer than the set), at most one per second
+    expect(server.fetches).toBeGreaterThanOrEqual(2);
+    expect(server.fetches).toBeLessThanOrEqual(3);
   });
 
   it('answers 503 JWKS_UNAVAILABLE when the endpoint cannot be reached', async () => {

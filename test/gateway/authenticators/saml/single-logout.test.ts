@@ -2,6 +2,7 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAML_ERROR_CODES as C } from '../../../../gateway/authenticators/saml/errors.js';
 import { buildLogoutRequest, redirectUrl, signElement, testKeyPair, toBase64 } from '../../../support/saml-idp.js';
+import { buildLogoutResponse } from '../../../support/saml-xml.js';
 import { SP_URL, incidentOf, startSp } from './sp-harness.js';
 import type { SpHarness } from './sp-harness.js';
 
@@ -34,7 +35,14 @@ describe('SAML single logout started at the gateway', () => {
 
     const back = await h.app.inject({ method: 'GET', url: sloPath(idpAnswer.headers.get('location')!) });
     expect(back.statusCode).toBe(200);
-    expect(back.body).toContain('Signed out');
+    expect(back.body).toContain('signed out of the gateway and of your identity provider');
+  });
+
+  it('an unsigned LogoutResponse with no matching request does not claim the IdP signed the user out', async () => {
+    const xml = buildLogoutResponse({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, inResponseTo: '_never-sent' });
+    const back = await h.app.inject({ method: 'GET', url: sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLResponse', xml, undefined)) });
+    expect(back.body).not.toContain('of your identity provider.');
+    expect(back.body).toContain('did not confirm');
   });
 
   it('has no IdP logout for a user whose IdP has no SLO URL', async () => {
