@@ -134,7 +134,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       sharedStore: store,
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
-    });
+    }, config.userMapping);
   } catch (err) {
     await store.close();
     throw err;

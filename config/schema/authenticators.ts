@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { roleMappingSchema } from './common.js';
 import { ldapAuthenticatorSchema } from './ldap.js';
 import { samlAuthenticatorSchema } from './saml.js';
+import { moduleAuthenticatorSchema } from './module-authenticator.js';
 import { headerAuthenticatorSchema, basicAuthenticatorSchema, mtlsAuthenticatorSchema } from './technical.js';
 
 export const fileAuthenticatorSchema = z.strictObject({
@@ -19,6 +20,7 @@ export const authenticatorSchema = z.discriminatedUnion('type', [
   headerAuthenticatorSchema,
   basicAuthenticatorSchema,
   mtlsAuthenticatorSchema,
+  moduleAuthenticatorSchema,
 ]);
 export type AuthenticatorConfig = z.infer<typeof authenticatorSchema>;
 export type FileAuthenticatorConfig = z.infer<typeof fileAuthenticatorSchema>;

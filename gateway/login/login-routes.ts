@@ -61,7 +61,15 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
       return render(request, reply, returnTo, { error: `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, username: login });
     }
 
-    const user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
+    let user: AuthenticatedUser | null;
+    try {
+      user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
+    } catch (err) {
+      // the password was right but the user mapping (or an operator's module) refused: no
+      // failure is counted, and the page says no more than the log line already written
+      if ((err as { code?: unknown }).code !== 'GW_LOGIN_REFUSED') throw err;
+      return render(request, reply.code(403), returnTo, { error: 'Sign-in was refused. Ask your administrator if this persists.', username: login });
+    }
     if (!user) {
       const locked = await gw.throttle.recordFailure(login, address);
       request.log.info({ user: login, address, locked: locked > 0 }, 'login failed: wrong user name or password');
