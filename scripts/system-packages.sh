@@ -4,7 +4,7 @@
 # (its pretest step) call this. As root it installs what is missing; otherwise it lists it.
 set -euo pipefail
 
-# binary that proves the package is there, then the package(s) that bring it
+# a file that proves the package is there, then the package that brings it
 REQUIRED=(
   "/usr/sbin/slapd slapd"
   "/usr/bin/ldapadd ldap-utils"
@@ -13,12 +13,14 @@ REQUIRED=(
   "/usr/bin/chromium chromium"
   "/usr/bin/openssl openssl"
   "/usr/sbin/nginx nginx"
+  # the pam authenticator's native binding builds against libpam's headers during npm ci
+  "/usr/include/security/pam_appl.h libpam0g-dev"
 )
 
 missing=()
 for entry in "${REQUIRED[@]}"; do
   read -r binary package <<<"$entry"
-  [ -x "$binary" ] || missing+=("$package")
+  [ -e "$binary" ] || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -3,6 +3,7 @@ import { roleMappingSchema } from './common.js';
 import { ldapAuthenticatorSchema } from './ldap.js';
 import { samlAuthenticatorSchema } from './saml.js';
 import { moduleAuthenticatorSchema } from './module-authenticator.js';
+import { pamAuthenticatorSchema } from './pam.js';
 import { headerAuthenticatorSchema, basicAuthenticatorSchema, mtlsAuthenticatorSchema } from './technical.js';
 
 export const fileAuthenticatorSchema = z.strictObject({
@@ -21,6 +22,7 @@ export const authenticatorSchema = z.discriminatedUnion('type', [
   basicAuthenticatorSchema,
   mtlsAuthenticatorSchema,
   moduleAuthenticatorSchema,
+  pamAuthenticatorSchema,
 ]);
 export type AuthenticatorConfig = z.infer<typeof authenticatorSchema>;
 export type FileAuthenticatorConfig = z.infer<typeof fileAuthenticatorSchema>;

@@ -7,6 +7,7 @@ import { createHeaderAuthenticator } from './header/header-authenticator.js';
 import { createBasicAuthenticator } from './basic/basic-authenticator.js';
 import { createMtlsAuthenticator } from './mtls/mtls-authenticator.js';
 import { createModuleAuthenticator } from './module/module-authenticator.js';
+import { createPamAuthenticator } from './pam/pam-authenticator.js';
 import { createUserMapper, withUserMapping } from './user-mapping/with-user-mapping.js';
 import type { UserMappingConfig } from '@portcullis/config/schema/user-mapping.js';
 
@@ -24,6 +25,7 @@ export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type']
   mtls: createMtlsAuthenticator as Factory,
   ldap: createLdapAuthenticator as Factory,
   module: createModuleAuthenticator as Factory,
+  pam: createPamAuthenticator as Factory,
 };
 
 export class AuthenticatorSetupError extends Error {

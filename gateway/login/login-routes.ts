@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import type { AuthenticatedUser, LoginCompletion } from '../authenticators/types.js';
 import { errors } from '../errors.js';
+import { isLoginRefusal } from '../authenticators/login-refusal.js';
 import { loginPage } from '../pages/login-page.js';
 import { csrfMatches, issueCsrf } from './csrf.js';
 import { safeReturnTo } from './return-to.js';
@@ -65,10 +66,11 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     try {
       user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
     } catch (err) {
-      // the password was right but the user mapping (or an operator's module) refused: no
-      // failure is counted, and the page says no more than the log line already written
-      if ((err as { code?: unknown }).code !== 'GW_LOGIN_REFUSED') throw err;
-      return render(request, reply.code(403), returnTo, { error: 'Sign-in was refused. Ask your administrator if this persists.', username: login });
+      // the password was right but the account may not sign in (expired, locked, refused by
+      // the user mapping): no failure is counted, and the page says what the user can do
+      if (!isLoginRefusal(err)) throw err;
+      request.log.info({ event: 'login-refused', code: err.code, address }, 'login refused');
+      return render(request, reply.code(403), returnTo, { error: err.message, username: login });
     }
     if (!user) {
       const locked = await gw.throttle.recordFailure(login, address);

@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { UserMappingConfig } from '@portcullis/config/schema/user-mapping.js';
-import { GatewayError } from '../../errors.js';
+import { LoginRefusedError } from '../login-refusal.js';
 import { loadOperatorFunction } from '../load-export.js';
 import type { AuthenticatedUser, Authenticator, LoginCompletion } from '../types.js';
 import { mapUser, rewriteLogin, type UserMappingModule } from './map-user.js';
 
 /** The answer a user gets when the mapping refuses them or fails: no detail, the log has it. */
-export const loginRefused = () => new GatewayError('GW_LOGIN_REFUSED', 403, 'sign-in was refused; ask your administrator if this persists');
+export const loginRefused = () => new LoginRefusedError('GW_LOGIN_REFUSED');
 
 export interface UserMapper {
   /** the configured login rewriting (domain, case), for logins typed by the user */
