@@ -15,6 +15,10 @@ REQUIRED=(
   "/usr/sbin/nginx nginx"
   # the pam authenticator's native binding builds against libpam's headers during npm ci
   "/usr/include/security/pam_appl.h libpam0g-dev"
+  # a real Active Directory for the LDAP tests: Samba's DC, its provisioning data, ldb tools
+  "/usr/sbin/samba samba-ad-dc"
+  "/usr/share/samba/setup/ad-schema samba-ad-provision"
+  "/usr/bin/ldbadd ldb-tools"
 )
 
 missing=()
@@ -32,6 +36,6 @@ echo "installing system packages for the tests: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 flock /tmp/apt.lock sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null"
 # packages that start a daemon on a standard port: the tests run their own on free ports
-for service in slapd nginx redis-server redis-sentinel; do
+for service in slapd nginx redis-server redis-sentinel samba-ad-dc smbd nmbd winbind; do
   (service "$service" stop || true) >/dev/null 2>&1
 done
