@@ -192,7 +192,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
       storeShared: config.session.store !== 'memory',
-    });
+    }, config.userMapping);
   } catch (err) {
     if (createdStore) await store.close();
     throw err;

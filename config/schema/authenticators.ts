@@ -3,6 +3,8 @@ import { roleMappingSchema } from './common.js';
 import { ldapAuthenticatorSchema } from './ldap.js';
 import { samlAuthenticatorSchema } from './saml.js';
 import { oidcAuthenticatorSchema } from './oidc.js';
+import { moduleAuthenticatorSchema } from './module-authenticator.js';
+import { pamAuthenticatorSchema } from './pam.js';
 import { headerAuthenticatorSchema, basicAuthenticatorSchema, mtlsAuthenticatorSchema } from './technical.js';
 
 export const fileAuthenticatorSchema = z.strictObject({
@@ -21,6 +23,8 @@ export const authenticatorSchema = z.discriminatedUnion('type', [
   headerAuthenticatorSchema,
   basicAuthenticatorSchema,
   mtlsAuthenticatorSchema,
+  moduleAuthenticatorSchema,
+  pamAuthenticatorSchema,
 ]);
 export type AuthenticatorConfig = z.infer<typeof authenticatorSchema>;
 export type FileAuthenticatorConfig = z.infer<typeof fileAuthenticatorSchema>;

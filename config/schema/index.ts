@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authenticatorSchema } from './authenticators.js';
+import { userMappingSchema } from './user-mapping.js';
 import { routeSchema, filterRefSchema } from './routes.js';
 import { secretRef, durationSeconds, urlString } from './common.js';
 import { DEFAULTS } from '../defaults.js';
@@ -127,6 +128,8 @@ export const portcullisConfigSchema = z.strictObject({
   loginThrottle: loginThrottleSchema.default(() => loginThrottleSchema.parse({})),
   tokens: tokensSchema.default(() => tokensSchema.parse({})),
   authenticators: z.array(authenticatorSchema).min(1, 'at least one authenticator is needed'),
+  /** applied after every login, whatever the authenticator (config/schema/user-mapping.ts) */
+  userMapping: userMappingSchema.optional(),
   routes: z.array(routeSchema).default([]),
   /** filters added to every route, before the route's own */
   globalFilters: z.array(filterRefSchema).default([]),

@@ -51,11 +51,21 @@ export interface LdapSearch {
   filter: string;
   attributes?: string[];
   sizeLimit?: number;
+  /** ask page by page (RFC 2696): Active Directory refuses more than MaxPageSize (1000) at once */
+  paged?: boolean;
 }
+
+/**
+ * A bind's answer. Active Directory says why a bind with code 49 failed in its diagnostic
+ * message (`AcceptSecurityContext error, data 773`): `adReason` is that sub-code, lower-case.
+ */
+export type BindOutcome = { ok: true } | { ok: false; adReason?: string };
 
 /** An open connection. `bind` answers false for wrong credentials (result code 49). */
 export interface LdapSession {
   bind(dn: string, password: string): Promise<boolean>;
+  /** like bind, with Active Directory's reason when the bind is refused */
+  bindOutcome(dn: string, password: string): Promise<BindOutcome>;
   search(base: string, search: LdapSearch): Promise<LdapEntry[]>;
   close(): Promise<void>;
 }
@@ -63,6 +73,8 @@ export interface LdapSession {
 /** LDAP result codes that mean "this server cannot serve now": treat like unreachable. */
 const SERVER_UNAVAILABLE = new Set([51 /* busy */, 52 /* unavailable */]);
 const INVALID_CREDENTIALS = 49;
+/** `80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 52e, v1db1` */
+const AD_BIND_REASON = /AcceptSecurityContext error, data ([0-9a-f]{1,8})\b/i;
 
 function tlsOptions(host: string, tls: LdapTlsMaterial): ConnectionOptions {
   const expected = tls.serverName ?? host;
@@ -148,15 +160,20 @@ export async function openLdap(options: LdapConnectionOptions): Promise<LdapSess
     await client.unbind().catch(() => undefined);
     throw err;
   }
+  const bindOutcome = async (dn: string, password: string): Promise<BindOutcome> => {
+    try {
+      await op(() => client.bind(dn, password));
+      return { ok: true };
+    } catch (err) {
+      if (resultCode(mod, err) !== INVALID_CREDENTIALS) throw err;
+      const reason = AD_BIND_REASON.exec((err as Error).message ?? '')?.[1]?.toLowerCase();
+      return reason ? { ok: false, adReason: reason } : { ok: false };
+    }
+  };
   return {
+    bindOutcome,
     async bind(dn, password) {
-      try {
-        await op(() => client.bind(dn, password));
-        return true;
-      } catch (err) {
-        if (resultCode(mod, err) === INVALID_CREDENTIALS) return false;
-        throw err;
-      }
+      return (await bindOutcome(dn, password)).ok;
     },
     async search(base, search) {
       const { searchEntries } = await op(() =>
@@ -165,6 +182,7 @@ export async function openLdap(options: LdapConnectionOptions): Promise<LdapSess
           filter: search.filter,
           attributes: search.attributes,
           sizeLimit: search.sizeLimit ?? 0,
+          ...(search.paged ? { paged: { pageSize: 500 } } : {}),
           timeLimit: Math.max(1, Math.ceil(options.operationTimeoutMs / 1000)),
         }),
       );

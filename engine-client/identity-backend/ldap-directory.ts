@@ -131,6 +131,7 @@ async function searchGroups(session: LdapSession, s: LdapDirectorySettings, filt
     filter,
     attributes: [s.groups.nameAttribute],
     sizeLimit: limit,
+    paged: true,
   });
   return entries.map((e) => ({ dn: e.dn, name: groupName(e, s.groups.nameAttribute) }));
 }

@@ -7,6 +7,10 @@ import { createLdapAuthenticator } from './ldap/index.js';
 import { createHeaderAuthenticator } from './header/header-authenticator.js';
 import { createBasicAuthenticator } from './basic/basic-authenticator.js';
 import { createMtlsAuthenticator } from './mtls/mtls-authenticator.js';
+import { createModuleAuthenticator } from './module/module-authenticator.js';
+import { createPamAuthenticator } from './pam/pam-authenticator.js';
+import { createUserMapper, withUserMapping } from './user-mapping/with-user-mapping.js';
+import type { UserMappingConfig } from '@portcullis/config/schema/user-mapping.js';
 
 type Factory = (config: never, ctx: AuthenticatorContext) => Authenticator | Promise<Authenticator>;
 
@@ -22,6 +26,8 @@ export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type']
   basic: createBasicAuthenticator as Factory,
   mtls: createMtlsAuthenticator as Factory,
   ldap: createLdapAuthenticator as Factory,
+  module: createModuleAuthenticator as Factory,
+  pam: createPamAuthenticator as Factory,
 };
 
 export class AuthenticatorSetupError extends Error {
@@ -32,15 +38,28 @@ export class AuthenticatorSetupError extends Error {
   }
 }
 
-/** Build every configured authenticator in order; names must be unique. */
-export async function createAuthenticators(configs: readonly AuthenticatorConfig[], ctx: Omit<AuthenticatorContext, 'byName'>): Promise<Authenticator[]> {
+/**
+ * Build every configured authenticator in order; names must be unique. With a `userMapping`,
+ * each one's users pass through it before a session is made (basic reuses another
+ * authenticator's users unmapped and maps them once itself).
+ */
+export async function createAuthenticators(
+  configs: readonly AuthenticatorConfig[],
+  ctx: Omit<AuthenticatorContext, 'byName'>,
+  userMapping?: UserMappingConfig,
+): Promise<Authenticator[]> {
   const built: Authenticator[] = [];
-  const byName = (name: string) => built.find((a) => a.name === name);
+  const raw: Authenticator[] = [];
+  const mapper = userMapping ? await createUserMapper(userMapping, ctx.configDir) : undefined;
+  const addressOf = ctx.clientAddress ?? ((request) => request.socket.remoteAddress ?? 'unknown');
+  const byName = (name: string) => raw.find((a) => a.name === name);
   for (const [index, config] of configs.entries()) {
     if (byName(config.name)) throw new AuthenticatorSetupError(`authenticators[${index}].name: '${config.name}' is used twice`);
     const factory = AUTHENTICATOR_FACTORIES[config.type];
     if (!factory) throw new AuthenticatorSetupError(`authenticators[${index}].type: '${config.type}' is not available in this gateway`);
-    built.push(await factory(config as never, { ...ctx, byName }));
+    const authenticator = await factory(config as never, { ...ctx, byName });
+    raw.push(authenticator);
+    built.push(mapper ? withUserMapping(authenticator, mapper, addressOf) : authenticator);
   }
   return built;
 }

@@ -3,6 +3,7 @@ import { AUDIT_EVENTS, loginDigest } from '../ops/audit-events.js';
 import type { GatewayContext } from '../context.js';
 import type { AuthenticatedUser, LoginCompletion } from '../authenticators/types.js';
 import { errors } from '../errors.js';
+import { isLoginRefusal } from '../authenticators/login-refusal.js';
 import { loginPage } from '../pages/login-page.js';
 import { csrfMatches, issueCsrf } from './csrf.js';
 import { safeReturnTo } from './return-to.js';
@@ -67,7 +68,16 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     };
     if (admission.retryAfter > 0) return tooMany(admission.retryAfter);
 
-    const user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
+    let user: AuthenticatedUser | null;
+    try {
+      user = await verifyWithPasswordAuthenticators(gw, login, form.password, request);
+    } catch (err) {
+      // the password was right but the account may not sign in (expired, locked, refused by
+      // the user mapping): no failure is counted, and the page says what the user can do
+      if (!isLoginRefusal(err)) throw err;
+      request.log.info({ event: 'login-refused', code: err.code, address }, 'login refused');
+      return render(request, reply.code(403), returnTo, { error: err.message, username: login });
+    }
     if (!user) {
       const locked = await gw.throttle.recordFailure(login, address, admission);
       gw.instruments.logins.inc({ authenticator: 'login-form', result: 'failure' });

@@ -15,6 +15,8 @@ import { EndpointUnreachableError, failureLabel } from '@portcullis/engine-clien
 import { applyRoleMapping } from '../role-mapping.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginContext, PasswordAuthenticator } from '../types.js';
 import { LdapAuthenticatorError } from './errors.js';
+import { LoginRefusedError } from '../login-refusal.js';
+import { AD_BIND_REASONS, AD_BIND_REASONS_LOGGED } from './ad-bind-reasons.js';
 import { loadLdapSettings, type LdapRuntimeSettings } from './settings.js';
 
 /** An RDN no directory has: an unknown user costs one failing bind, like a wrong password. */
@@ -71,7 +73,7 @@ export async function createLdapAuthenticator(config: LdapAuthenticatorConfig, c
           log.error({ down: err.down }, 'LDAP login impossible: no server is reachable');
           throw new LdapAuthenticatorError('GW_LDAP_UNAVAILABLE', `${config.name}: the directory cannot be reached; try again later`, err);
         }
-        if (err instanceof LdapAuthenticatorError) throw err;
+        if (err instanceof LdapAuthenticatorError || err instanceof LoginRefusedError) throw err;
         log.error({ failure: failureLabel(err) }, 'LDAP login failed: unexpected answer from the directory');
         throw new LdapAuthenticatorError('GW_LDAP_DIRECTORY_ERROR', `${config.name}: the directory answered an error`, err);
       }
@@ -146,7 +148,8 @@ async function authenticate(
   let entry: LdapEntry | null;
   if (config.userDnPattern) {
     const dn = userDnFor(config, login);
-    if (!(await session.bind(dn, password))) return null;
+    const outcome = await session.bindOutcome(dn, password);
+    if (!outcome.ok) return refusedBind(outcome.adReason, config.name, lctx?.log ?? log);
     entry = await readEntry(session, dn, userAttributes(config));
     if (!entry) return null;
     await serviceBind(session, config, settings);
@@ -164,10 +167,24 @@ async function authenticate(
       return null;
     }
     entry = lookup.found;
-    if (!(await session.bind(entry.dn, password))) return null;
+    const outcome = await session.bindOutcome(entry.dn, password);
+    if (!outcome.ok) return refusedBind(outcome.adReason, config.name, lctx?.log ?? log);
     // groups are read with the service account's rights, not the user's
     await serviceBind(session, config, settings);
   }
   const groups = await resolveGroups(session, config, entry, login);
   return userFromEntry(entry, groups, login, config);
+}
+
+/** A refused user bind: a wrong password (null), or a reason AD lets the user know. */
+function refusedBind(adReason: string | undefined, authenticator: string, log: Pick<AuthenticatorContext['log'], 'info'>): null {
+  if (adReason === undefined) return null;
+  const code = AD_BIND_REASONS[adReason];
+  if (code) {
+    log.info({ event: 'login-refused', authenticator, adReason }, 'the directory refused a login with the right password');
+    throw new LoginRefusedError(code);
+  }
+  const note = AD_BIND_REASONS_LOGGED[adReason];
+  if (note) log.info({ event: 'login-failed', authenticator, adReason }, note);
+  return null;
 }

@@ -32,6 +32,7 @@ function fakeDirectory(parents: Record<string, string[]>) {
   const searches: string[] = [];
   const session: LdapSession = {
     bind: async () => true,
+    bindOutcome: async () => ({ ok: true }),
     close: async () => undefined,
     async search(_base: string, s: LdapSearch): Promise<LdapEntry[]> {
       searches.push(s.filter);
