@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   IDENTITY_BACKEND_UNAVAILABLE: 503,
   /** token forwarding is configured but the call carries no caller token */
   IDENTITY_BACKEND_CALLER_MISSING: 401,
+  /** the caller's Basic credential has characters the configured encoding cannot hold */
+  IDENTITY_BACKEND_CALLER_UNENCODABLE: 400,
   /** the identity backend answered 401/403 to our credentials */
   IDENTITY_BACKEND_REFUSED: 502,
   /** the identity backend answered something unusable (status, JSON, size) */

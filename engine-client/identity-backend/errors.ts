@@ -6,7 +6,8 @@
  * | code | status | when |
  * |---|---|---|
  * | IDENTITY_BACKEND_UNAVAILABLE | 503 | no endpoint answered (all down, timeouts, TLS failures) |
- * | IDENTITY_BACKEND_CALLER_MISSING | 401 | token forwarding is configured but the call carries no caller token |
+ * | IDENTITY_BACKEND_CALLER_MISSING | 401 | token forwarding is configured, the call carries no caller token and no technicalUser is configured |
+ * | IDENTITY_BACKEND_CALLER_UNENCODABLE | 400 | the caller's Basic credential has characters the configured encoding cannot hold |
  * | IDENTITY_BACKEND_REFUSED | 502 | the backend answered 401/403 to our credentials (`upstreamStatus`) |
  * | IDENTITY_BACKEND_BAD_ANSWER | 502 | the backend answered something unusable (status, JSON, size) |
  */
@@ -16,6 +17,7 @@ import { ERROR_CODES, EngineClientError } from '../errors.js';
 export const IDENTITY_BACKEND_ERROR_CODES = {
   IDENTITY_BACKEND_UNAVAILABLE: ERROR_CODES.IDENTITY_BACKEND_UNAVAILABLE,
   IDENTITY_BACKEND_CALLER_MISSING: ERROR_CODES.IDENTITY_BACKEND_CALLER_MISSING,
+  IDENTITY_BACKEND_CALLER_UNENCODABLE: ERROR_CODES.IDENTITY_BACKEND_CALLER_UNENCODABLE,
   IDENTITY_BACKEND_REFUSED: ERROR_CODES.IDENTITY_BACKEND_REFUSED,
   IDENTITY_BACKEND_BAD_ANSWER: ERROR_CODES.IDENTITY_BACKEND_BAD_ANSWER,
 } as const;

@@ -5,6 +5,7 @@ import { AllEndpointsDownError, EndpointPool } from '../pool/index.js';
 import { EndpointUnreachableError } from '../pool/failure.js';
 import { IdentityBackendError } from './errors.js';
 import { ResultCache } from './result-cache.js';
+import { charsetOf, forwardedCredential, type CredentialEncoding } from './forwarded-credential.js';
 import {
   IDENTITY_BACKEND_DEFAULTS,
   type CacheOptions,
@@ -14,16 +15,27 @@ import {
   type PoolOptions,
 } from './types.js';
 
+/** A technical user: mutual TLS with its own client certificate (optionally its own endpoints). */
+export interface TechnicalUserAuth {
+  cert: string | Buffer;
+  key: string | Buffer;
+  passphrase?: string;
+  /** endpoints that accept client certificates; the backend's endpoints when absent */
+  endpoints?: string[];
+}
+
 /**
  * How the client authenticates to the identity service:
  * - `forward-token`: every call carries the calling user's token (the service decides what
- *   that user may see); cached answers are kept per caller, never shared between callers;
- * - `technical-user`: mutual TLS with the client's own certificate, for timer jobs and other
- *   callers without a user token; the caller's token is never forwarded.
+ *   that user may see); cached answers are kept per caller, never shared between callers. A call
+ *   without a caller (a timer, a job) uses `technicalUser` when configured, and fails with
+ *   IDENTITY_BACKEND_CALLER_MISSING otherwise. `encoding` says how a Basic credential is sent on
+ *   (forwarded-credential.ts);
+ * - `technical-user`: every call as the technical user; the caller's token is never forwarded.
  */
 export type HttpBackendAuth =
-  | { type: 'forward-token'; header?: string }
-  | { type: 'technical-user'; cert: string | Buffer; key: string | Buffer; passphrase?: string };
+  | { type: 'forward-token'; header?: string; encoding?: CredentialEncoding; technicalUser?: TechnicalUserAuth }
+  | ({ type: 'technical-user' } & TechnicalUserAuth);
 
 export interface HttpIdentityBackendOptions {
   name?: string;
@@ -76,6 +88,28 @@ function checkOptions(o: HttpIdentityBackendOptions): void {
   if (o.auth.type === 'technical-user' && (!o.auth.cert || !o.auth.key)) {
     throw new OptionsError('auth.cert', 'a technical user needs its client certificate and key');
   }
+  if (o.auth.type === 'forward-token') {
+    if (o.auth.encoding !== undefined) {
+      try {
+        charsetOf(o.auth.encoding);
+      } catch (err) {
+        throw new OptionsError('auth.encoding', (err as Error).message);
+      }
+    }
+    const t = o.auth.technicalUser;
+    if (t !== undefined) {
+      if (!t.cert || !t.key) throw new OptionsError('auth.technicalUser.cert', 'a technical user needs its client certificate and key');
+      (t.endpoints ?? o.endpoints).forEach((e, i) => {
+        let https = false;
+        try {
+          https = new URL(e).protocol === 'https:';
+        } catch {
+          /* reported below */
+        }
+        if (!https) throw new OptionsError(t.endpoints ? `auth.technicalUser.endpoints[${i}]` : `endpoints[${i}]`, 'a technical user authenticates by client certificate, which needs https://');
+      });
+    }
+  }
   for (const [k, v] of Object.entries(o.paths ?? {})) {
     if (typeof v !== 'string' || !v.startsWith('/')) throw new OptionsError(`paths.${k}`, 'must be a path starting with "/"');
   }
@@ -93,41 +127,57 @@ export function createHttpIdentityBackend(options: HttpIdentityBackendOptions): 
   const auth = options.auth;
   const forwardHeader = (auth.type === 'forward-token' ? auth.header : undefined)?.toLowerCase() ?? D.forwardHeader;
 
-  const agent = new Agent({
-    connect: {
-      timeout: connectTimeoutMs,
-      ca: options.ca,
-      servername: options.serverName,
-      rejectUnauthorized: true,
-      ...(auth.type === 'technical-user' ? { cert: auth.cert, key: auth.key, passphrase: auth.passphrase } : {}),
-    },
-    headersTimeout: requestTimeoutMs,
-    bodyTimeout: requestTimeoutMs,
-  });
-  const pool = new EndpointPool<string>({
-    name,
-    endpoints: options.endpoints.map((url) => ({ id: url, target: url.replace(/\/+$/, '') })),
-    loadBalance: options.pool?.loadBalance ?? D.loadBalance,
-    sticky: options.pool?.sticky ?? D.sticky,
-    retryIntervalMs: options.pool?.retryIntervalMs ?? D.retryIntervalMs,
-  });
+  const encoding = auth.type === 'forward-token' ? (auth.encoding ?? 'automatic') : 'automatic';
+  const makeAgent = (technical?: TechnicalUserAuth) =>
+    new Agent({
+      connect: {
+        timeout: connectTimeoutMs,
+        ca: options.ca,
+        servername: options.serverName,
+        rejectUnauthorized: true,
+        ...(technical ? { cert: technical.cert, key: technical.key, passphrase: technical.passphrase } : {}),
+      },
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
+    });
+  const makePool = (endpoints: string[], suffix = '') =>
+    new EndpointPool<string>({
+      name: name + suffix,
+      endpoints: endpoints.map((url) => ({ id: url, target: url.replace(/\/+$/, '') })),
+      loadBalance: options.pool?.loadBalance ?? D.loadBalance,
+      sticky: options.pool?.sticky ?? D.sticky,
+      retryIntervalMs: options.pool?.retryIntervalMs ?? D.retryIntervalMs,
+    });
+  const agent = makeAgent(auth.type === 'technical-user' ? auth : undefined);
+  const pool = makePool(options.endpoints);
+  // the technical user of a forward-token backend, for calls without a caller
+  const fallbackUser = auth.type === 'forward-token' ? auth.technicalUser : undefined;
+  const technical = fallbackUser ? { agent: makeAgent(fallbackUser), pool: makePool(fallbackUser.endpoints ?? options.endpoints, ' (technical user)') } : undefined;
   const cache = new ResultCache(options.cache);
 
   /** Header to send and the cache partition it implies (answers never cross callers). */
-  function credentials(call: CallOptions): { headers: Record<string, string>; partition: string } {
-    if (auth.type === 'technical-user') return { headers: {}, partition: 'technical' };
-    const c = call.caller;
-    const value = c && 'bearerToken' in c ? `Bearer ${c.bearerToken}` : c && 'originalHeader' in c ? c.originalHeader : undefined;
-    if (!value) throw new IdentityBackendError('IDENTITY_BACKEND_CALLER_MISSING', `${name}: this identity backend needs the calling user's token`);
-    return { headers: { [forwardHeader]: value }, partition: createHash('sha256').update(value).digest('base64url').slice(0, 22) };
+  interface Route {
+    headers: Record<string, string>;
+    partition: string;
+    agent: Agent;
+    pool: EndpointPool<string>;
+  }
+  function credentials(call: CallOptions): Route {
+    if (auth.type === 'technical-user') return { headers: {}, partition: 'technical', agent, pool };
+    const value = forwardedCredential(call.caller, encoding, name);
+    if (!value) {
+      if (technical) return { headers: {}, partition: 'technical', ...technical };
+      throw new IdentityBackendError('IDENTITY_BACKEND_CALLER_MISSING', `${name}: this identity backend needs the calling user's token (or a technicalUser for calls without one)`);
+    }
+    return { headers: { [forwardHeader]: value }, partition: createHash('sha256').update(value).digest('base64url').slice(0, 22), agent, pool };
   }
 
-  async function fetchJson(base: string, path: string, headers: Record<string, string>): Promise<unknown> {
+  async function fetchJson(base: string, path: string, headers: Record<string, string>, dispatcher: Agent): Promise<unknown> {
     let res: Awaited<ReturnType<typeof request>>;
     try {
       res = await request(base + path, {
         method: 'GET',
-        dispatcher: agent,
+        dispatcher,
         headers: { accept: 'application/json', ...headers },
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
@@ -175,12 +225,13 @@ export function createHttpIdentityBackend(options: HttpIdentityBackendOptions): 
   }
 
   async function call<V>(op: string, arg: string, path: string, callOptions: CallOptions, parse: (json: unknown) => V): Promise<V | null> {
-    const { headers, partition } = credentials(callOptions);
+    const route = credentials(callOptions);
+    const { headers, partition } = route;
     return cache.get(
       `${op}\u0000${arg}\u0000${partition}`,
       async () => {
         try {
-          const json = await pool.run((base) => fetchJson(base, path, headers), { key: callOptions.stickyKey ?? arg });
+          const json = await route.pool.run((base) => fetchJson(base, path, headers, route.agent), { key: callOptions.stickyKey ?? arg });
           return json === null ? null : parse(json);
         } catch (err) {
           if (err instanceof AllEndpointsDownError) {
@@ -222,9 +273,12 @@ export function createHttpIdentityBackend(options: HttpIdentityBackendOptions): 
     getGroups: (login, o = {}) => call('groups', login, paths.groups.replace('{login}', segment(login)), o, (json) => stringList(json, 'groups')),
     getGroupMembers: (group, o = {}) =>
       call('members', group, paths.groupMembers.replace('{group}', segment(group)), o, (json) => stringList(json, 'members')),
-    state: () => pool.state(),
+    state: () => (technical ? [...pool.state(), ...technical.pool.state()] : pool.state()),
     cacheStats: () => cache.stats(),
     clearCache: () => cache.clear(),
-    close: () => agent.close(),
+    close: async () => {
+      await agent.close();
+      await technical?.agent.close();
+    },
   };
 }
