@@ -8,6 +8,7 @@ import type { LoginThrottle } from './login/throttle.js';
 import type { TokenMinter } from './tokens/minter.js';
 import type { SigningKeys } from './tokens/key-store.js';
 import type { GatewayInstruments } from './ops/gateway-metrics.js';
+import type { AccountSection } from './account/section.js';
 
 /** Everything the gateway's route modules share, built once at start-up. */
 export interface GatewayContext {
@@ -32,6 +33,8 @@ export interface GatewayContext {
   };
   /** metrics instruments (no-ops when metrics are off) */
   readonly instruments: GatewayInstruments;
+  /** the parts of `/account`: each feature pushes its own before the account routes register */
+  readonly accountSections: AccountSection[];
   /** the decided client address (socket, or X-Forwarded-For from trusted proxies) */
   clientAddress(request: FastifyRequest): string;
 }

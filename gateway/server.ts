@@ -237,6 +237,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     },
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
     instruments,
+    accountSections: [],
     sessionRecheck: new SessionRecheck({
       sessions,
       authenticators: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
