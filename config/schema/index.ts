@@ -8,6 +8,7 @@ import { checkConsistency } from './consistency.js';
 import { addressOrRange } from './technical.js';
 import { forwardAuthSchema } from './forward-auth.js';
 import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
+import { pagesSchema } from './pages.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -136,6 +137,8 @@ export const portcullisConfigSchema = z.strictObject({
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
   forwardAuth: forwardAuthSchema.default(() => forwardAuthSchema.parse({})),
   metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  /** branding and templates of the gateway's own pages (docs/account.md) */
+  pages: pagesSchema.default(() => pagesSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Reason } from '@portcullis/policies/reasons.js';
-import { messagePage } from '../pages/message-page.js';
+import { pagesOf, type Link, type PageUser } from '../pages/pages.js';
 import { prefersHtml } from './prefers-html.js';
 
 export interface RefusalOptions {
@@ -33,7 +33,7 @@ const STATUS: Record<string, number> = {
  * 403 (a page that says why for browsers, the fixed JSON body for the rest). The log line
  * carries the reason's detail; the response carries only its public message.
  */
-export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions): FastifyReply {
+export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions, caller?: PageUser): FastifyReply {
   const statusCode = STATUS[reason.code] ?? 403;
   // the path only: a query string may carry a token (`?access_token=`)
   request.log.info({ event: 'refusal', refusal: reason.code, detail: reason.detail, path: pathOf(request.url) }, `request refused: ${reason.message}`);
@@ -46,7 +46,7 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
         .code(401)
         .header('location', options.loginUrl(returnTo))
         .type('text/html; charset=utf-8')
-        .send(messagePage('Please log in', 'You need to log in to open this page.', { href: options.loginUrl(returnTo), text: 'Log in' }));
+        .send(pagesOf(request).message({ title: 'Please log in', message: 'You need to log in to open this page.', links: [{ href: options.loginUrl(returnTo), text: 'Log in' }] }));
     }
     return reply
       .code(401)
@@ -65,11 +65,17 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
     return reply
       .code(statusCode)
       .type('text/html; charset=utf-8')
-      .send(messagePage('Access denied', `You may not open this page: ${reason.message}.`, { href: '/logout', text: 'Log in as someone else' }, `Request id: ${request.id}`));
+      .send(pagesOf(request).message({ title: 'Access denied', message: `You may not open this page: ${reason.message}.`, note: `Request id: ${request.id}`, links: refusalLinks(caller), ...(caller ? { who: caller } : {}) }));
   }
   const code =
     reason.code === 'ip-denied' ? 'GW_IP_DENIED' : reason.code === 'level-insufficient' ? 'GW_LEVEL_INSUFFICIENT' : reason.code === 'rate-limited' ? 'GW_RATE_LIMITED' : 'GW_FORBIDDEN';
   return reply.code(statusCode).send({ statusCode, code, error: statusCode === 429 ? 'Too Many Requests' : 'Forbidden', message: reason.message, requestId: request.id });
+}
+
+/** Where a refused user can go: their portals and account when logged in; another login either way. */
+function refusalLinks(caller: PageUser | undefined): Link[] {
+  const other = { href: '/logout', text: 'Log in as someone else' };
+  return caller ? [{ href: '/', text: 'Your portals' }, { href: '/account', text: 'Your account' }, other] : [other];
 }
 
 /** A URL's path without its query string. */

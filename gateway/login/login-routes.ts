@@ -5,6 +5,7 @@ import type { AuthenticatedUser, LoginCompletion } from '../authenticators/types
 import { errors } from '../errors.js';
 import { isLoginRefusal } from '../authenticators/login-refusal.js';
 import { loginPage } from '../pages/login-page.js';
+import { pagesOf } from '../pages/pages.js';
 import { csrfMatches, issueCsrf } from './csrf.js';
 import { safeReturnTo } from './return-to.js';
 import { loginNameForLog } from './login-log-name.js';
@@ -32,13 +33,15 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     endSessionsOf: async (authenticator, loginId, match) => gw.sessions.endSessionsOf(loginId, authenticator, match),
   };
 
-  const render = (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {
+  const render = async (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {
     const csrf = issueCsrf(request, reply, gw.secureCookies);
     const choices = gw.authenticators.routed.flatMap((a) => a.loginChoices?.(returnTo) ?? [{ label: a.label, url: a.loginUrl(returnTo) }]);
+    // somebody already logged in is told so, and led to their account and portals
+    const who = (await gw.sessions.load(request))?.record.user;
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(loginPage({ csrf, returnTo, choices, showForm: gw.authenticators.password.length > 0, ...extra }));
+      .send(loginPage(pagesOf(request), { csrf, returnTo, choices, showForm: gw.authenticators.password.length > 0, ...(who ? { who } : {}), ...extra }));
   };
 
   app.get('/login', async (request, reply) => {

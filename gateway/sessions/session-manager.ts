@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../authenticators/types.js';
-import type { ExpiringStore, SessionRecord } from './store.js';
+import type { ExpiringStore, SessionOrigin, SessionRecord } from './store.js';
 import { cookieValues, sessionCookieOf } from './session-cookie.js';
 import { looksLikeSessionId, newSessionId, sidClaimOf, storeKeyOf } from './session-id.js';
 
@@ -12,7 +12,19 @@ export interface SessionSettings {
   absoluteTimeoutSeconds: number;
   /** true behind https: the cookie gets `Secure` */
   secureCookies: boolean;
+  /** the decided client address of a request, kept with a new session (its user's session list shows it) */
+  clientAddress?: (request: FastifyRequest) => string;
 }
+
+/** One of a user's sessions as their session list shows it. */
+export interface ListedSession {
+  /** the session's `sid` (a digest of its id); absent on a session from before sids were kept */
+  sid?: string;
+  record: SessionRecord;
+}
+
+/** the longest User-Agent kept with a session: enough to tell browsers apart, bounded per session */
+const MAX_USER_AGENT = 256;
 
 /** A live session as a request sees it. */
 export interface ActiveSession {
@@ -64,6 +76,8 @@ export class SessionManager {
       await this.#store.delete(key);
       return undefined;
     }
+    // a session from before sids were kept learns its own at the next write
+    record.sid ??= sid;
     if (now - record.lastSeenAt >= TOUCH_INTERVAL_MS) {
       record.lastSeenAt = now;
       await this.#store.set(key, record, this.#ttlSeconds(record, now));
@@ -93,7 +107,8 @@ export class SessionManager {
 
     const id = newSessionId();
     const now = this.#now();
-    const record: SessionRecord = { user, createdAt: now, lastSeenAt: now, csrf: randomBytes(24).toString('base64url') };
+    const sid = sidClaimOf(id);
+    const record: SessionRecord = { user, createdAt: now, lastSeenAt: now, csrf: randomBytes(24).toString('base64url'), sid, origin: this.#originOf(request) };
     await this.#store.set(storeKeyOf(id), record, this.#ttlSeconds(record, now));
     await this.#index(user.loginId, storeKeyOf(id));
     reply.setCookie(this.#settings.cookieName, id, {
@@ -102,7 +117,53 @@ export class SessionManager {
       sameSite: 'lax',
       secure: this.#settings.secureCookies,
     });
-    return { id, sid: sidClaimOf(id), record };
+    return { id, sid, record };
+  }
+
+  #originOf(request: FastifyRequest): SessionOrigin {
+    const address = this.#settings.clientAddress?.(request) ?? request.socket?.remoteAddress ?? 'unknown';
+    const agent = request.headers['user-agent'];
+    return typeof agent === 'string' && agent !== '' ? { address, userAgent: agent.slice(0, MAX_USER_AGENT) } : { address };
+  }
+
+  /**
+   * The live sessions of a user, oldest first. Only sessions of the same login id *and* the
+   * same authenticator: another identity store's account that shares the login id is not
+   * the same person (the same rule as single logout).
+   */
+  async listOf(user: Pick<AuthenticatedUser, 'loginId' | 'authenticator'>): Promise<ListedSession[]> {
+    const out: ListedSession[] = [];
+    for (const key of (await this.#store.get<string[]>(userIndexKey(user.loginId))) ?? []) {
+      const record = await this.#store.get<SessionRecord>(key);
+      if (!record || !this.#alive(record) || !sameOwner(record, user)) continue;
+      out.push(record.sid === undefined ? { record } : { sid: record.sid, record });
+    }
+    return out.sort((a, b) => a.record.createdAt - b.record.createdAt);
+  }
+
+  /**
+   * End one session of a user, named by its `sid`. Only that user's own sessions are looked
+   * at (their index, then owner and authenticator checked on the record), so a sid of
+   * anybody else's session ends nothing. Answers the ended record, or undefined.
+   */
+  async endOneOf(user: Pick<AuthenticatedUser, 'loginId' | 'authenticator'>, sid: string): Promise<SessionRecord | undefined> {
+    const indexKey = userIndexKey(user.loginId);
+    const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
+    for (const key of keys) {
+      const record = await this.#store.get<SessionRecord>(key);
+      if (!record || record.sid !== sid || !sameOwner(record, user)) continue;
+      await this.#store.delete(key);
+      const rest = keys.filter((k) => k !== key);
+      if (rest.length) await this.#store.set(indexKey, rest, this.#settings.absoluteTimeoutSeconds);
+      else await this.#store.delete(indexKey);
+      return record;
+    }
+    return undefined;
+  }
+
+  #alive(record: SessionRecord): boolean {
+    const now = this.#now();
+    return now < record.lastSeenAt + this.#settings.idleTimeoutSeconds * 1000 && now < record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000;
   }
 
   /** End the request's session (if any) and clear the cookie. Answers the ended session. */
@@ -174,6 +235,10 @@ export class SessionManager {
     const absoluteLeft = record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000 - now;
     return Math.max(1, Math.ceil(Math.min(this.#settings.idleTimeoutSeconds * 1000, absoluteLeft) / 1000));
   }
+}
+
+function sameOwner(record: SessionRecord, user: Pick<AuthenticatedUser, 'loginId' | 'authenticator'>): boolean {
+  return record.user.loginId === user.loginId && record.user.authenticator === user.authenticator;
 }
 
 function userIndexKey(loginId: string): string {

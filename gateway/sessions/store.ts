@@ -10,6 +10,17 @@ export interface SessionRecord {
   csrf: string;
   /** epoch milliseconds of the last re-check of the user against their identity store */
   checkedAt?: number;
+  /** the token's `sid` claim of this session (a digest of the id): names it on the account page and in the token cache */
+  sid?: string;
+  /** where the login came from, for the user's list of their sessions */
+  origin?: SessionOrigin;
+}
+
+export interface SessionOrigin {
+  /** the client address the gateway decided (socket, or X-Forwarded-For from trusted proxies) */
+  address: string;
+  /** the browser's User-Agent, cut to a bounded length */
+  userAgent?: string;
 }
 
 /**
