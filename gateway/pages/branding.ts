@@ -52,7 +52,7 @@ export async function resolveBranding(config: PagesConfig, configDir: string, lo
   if (low.length && !config.allowLowContrast) {
     throw new GatewayError('GW_BRANDING_INVALID', 500, `pages.colours: too little contrast for accessible pages (WCAG AA needs ${AA_TEXT_CONTRAST}:1): ${low.join('; ')}; choose other colours or set pages.allowLowContrast`);
   }
-  if (low.length) log.warn({ code: 'GW_BRANDING_LOW_CONTRAST', pairs: low }, 'pages.colours: contrast below WCAG AA, allowed by pages.allowLowContrast');
+  if (low.length) log.warn({ warning: 'low-contrast', pairs: low }, 'pages.colours: contrast below WCAG AA, allowed by pages.allowLowContrast');
 
   const alt = config.logo?.alt ?? config.productName;
   const base = { productName: config.productName, colours: config.colours };
