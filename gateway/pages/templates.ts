@@ -123,7 +123,12 @@ export async function loadTemplates(dir: string | undefined): Promise<TemplateSe
       throw new GatewayError('GW_TEMPLATE_INVALID', 500, `pages.templatesDir: '${file}' is not a template name; the templates are ${Object.keys(TEMPLATE_SPECS).map((n) => `${n}.html`).join(', ')}`);
     }
     const path = join(dir, file);
-    set[name as TemplateName] = compileTemplate(name as TemplateName, await readFile(path, 'utf8'), path);
+    try {
+      set[name as TemplateName] = compileTemplate(name as TemplateName, await readFile(path, 'utf8'), path);
+    } catch (cause) {
+      const why = cause instanceof GatewayError ? cause.message : `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`;
+      throw new GatewayError('GW_TEMPLATE_INVALID', 500, `pages.templatesDir: ${why}`, { cause });
+    }
   }
   return set as TemplateSet;
 }
