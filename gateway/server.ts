@@ -202,6 +202,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
       storeShared: config.session.store !== 'memory',
+      countLogin: (authenticator, result) => instruments.logins.inc({ authenticator, result }),
     }, config.userMapping);
   } catch (err) {
     if (createdStore) await store.close();
@@ -274,7 +275,13 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   registerBodyDeadline(app, config.server.requestTimeoutSeconds);
   app.setErrorHandler(errorHandler);
   registerRequestIdHeader(app);
-  registerRequestGuard(app, { maxPathLength: config.server.maxPathLength, publicUrl, listenUrl: options.publicUrlFallback, allowedHosts: config.server.allowedHosts });
+  registerRequestGuard(app, {
+    maxPathLength: config.server.maxPathLength,
+    publicUrl,
+    listenUrl: options.publicUrlFallback,
+    allowedHosts: config.server.allowedHosts,
+    foreignHostPaths: config.forwardAuth.enabled ? [config.forwardAuth.path] : [],
+  });
   registerSecurityHeaders(app, { https: secureCookies, ...(branding.imageOrigin ? { imageSources: [branding.imageOrigin] } : {}) });
   registerPages(app, pages);
   await app.register(cookie);
