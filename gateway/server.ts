@@ -302,7 +302,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
-  const portals = new PortalDirectory(richConditionCheck);
+  const portals = new PortalDirectory(richConditionCheck, new URL(publicUrl).protocol.replace(':', ''));
   registerPortalRoutes(app, context, portals);
 
   const publicProto = new URL(publicUrl).protocol.replace(':', '');

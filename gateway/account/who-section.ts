@@ -18,7 +18,7 @@ export function methodOf(user: AuthenticatedUser): string {
 /** The portal list as HTML: links to the routes the user may open. */
 export function portalListHtml(portals: readonly Portal[]): string {
   if (portals.length === 0) return '<p class="muted">There is no portal you may open.</p>';
-  const items = portals.map((p) => `<li><a href="${escapeHtml(p.prefix)}">${escapeHtml(p.name)}</a> <span class="muted">${escapeHtml(p.prefix)}${p.stepUp ? ' · asks for a stronger login first' : ''}</span></li>`);
+  const items = portals.map((p) => `<li><a href="${escapeHtml(p.href)}">${escapeHtml(p.name)}</a> <span class="muted">${escapeHtml(p.href)}${p.stepUp ? ' · asks for a stronger login first' : ''}</span></li>`);
   return `<ul class="portals">${items.join('')}</ul>`;
 }
 

@@ -8,6 +8,8 @@ import type { MutableFilterContext } from './route-decision.js';
 export interface Portal {
   readonly name: string;
   readonly prefix: string;
+  /** where the link goes: the prefix on this gateway, or on the route's own host (forward authentication) */
+  readonly href: string;
   /** the route needs a stronger login first; opening it leads there (policy.stepUp) */
   readonly stepUp: boolean;
 }
@@ -15,6 +17,7 @@ export interface Portal {
 interface PortalRoute {
   readonly route: RouteConfig;
   readonly view: RouteView;
+  readonly href: string;
   /** the route's access filters that only decide, as the route itself runs them */
   readonly deciding: Chain['access'];
 }
@@ -28,26 +31,30 @@ interface PortalRoute {
 export class PortalDirectory {
   readonly #routes: PortalRoute[] = [];
   readonly #check: ConditionCheck | undefined;
+  readonly #scheme: string;
 
-  constructor(check?: ConditionCheck) {
+  /** `scheme`: how browsers reach a route on a host of its own (the public URL's) */
+  constructor(check?: ConditionCheck, scheme = 'https') {
     this.#check = check;
+    this.#scheme = scheme;
   }
 
   /** A route that needs a session is a portal; the others are APIs or public assets. */
   add(route: RouteConfig, view: RouteView, chain: Chain): void {
     if (!route.requireSession) return;
-    this.#routes.push({ route, view, deciding: chain.access.filter((f) => f.decidesAccess) });
+    const href = route.host ? `${this.#scheme}://${route.host.toLowerCase()}${route.prefix}` : route.prefix;
+    this.#routes.push({ route, view, href, deciding: chain.access.filter((f) => f.decidesAccess) });
   }
 
   async openTo(request: FastifyRequest, subject: FilterSubject, clientAddress: string): Promise<Portal[]> {
     const out: Portal[] = [];
-    for (const { route, view, deciding } of this.#routes) {
+    for (const { route, view, href, deciding } of this.#routes) {
       const probe = Object.create(request, { method: { value: 'GET' }, url: { value: route.prefix }, routeOptions: { value: undefined } }) as FastifyRequest;
       const ctx: MutableFilterContext = { request: probe, route: view, subject, clientAddress, upstreamHeaders: {}, removeHeaders: new Set(), state: new Map() };
       let refused = runPhase(deciding, ctx, this.#check);
       if (refused instanceof Promise) refused = await refused;
-      if (!refused) out.push({ name: route.name, prefix: route.prefix, stepUp: false });
-      else if (refused.code === 'level-insufficient' && typeof refused.detail?.stepUp === 'string') out.push({ name: route.name, prefix: route.prefix, stepUp: true });
+      if (!refused) out.push({ name: route.name, prefix: route.prefix, href, stepUp: false });
+      else if (refused.code === 'level-insufficient' && typeof refused.detail?.stepUp === 'string') out.push({ name: route.name, prefix: route.prefix, href, stepUp: true });
     }
     return out;
   }

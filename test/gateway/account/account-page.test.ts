@@ -71,7 +71,7 @@ describe('/account over HTTP: who I am, my portals, my sessions', () => {
       expect(page.text).toContain('<a href="/app/">app</a>');
       expect(page.text).not.toContain('href="/admin/"');
     }
-    expect((await alice.get('/', { accept: 'application/json' })).json().portals).toEqual([{ name: 'app', prefix: '/app/', stepUp: false }]);
+    expect((await alice.get('/', { accept: 'application/json' })).json().portals).toEqual([{ name: 'app', prefix: '/app/', href: '/app/', stepUp: false }]);
     // the list and the route agree: /admin/ refuses her
     expect((await alice.get('/admin/', HTML)).status).toBe(403);
     const bob = await loggedIn(gw, 'bob', 'builder');

@@ -36,7 +36,10 @@ describe('the portal list decides with the routes’ access filters', () => {
           // a portal with a rate limit of one request: looking at the list must not use it up
           { name: 'limited', prefix: '/limited/', upstream: 'http://demo-engine.invalid', filters: [{ use: 'rate-limit', options: { max: 1, windowSeconds: 600 } }] },
           { name: 'public', prefix: '/public/', upstream: 'http://demo-engine.invalid', requireSession: false },
+          // served by a reverse proxy on a host of its own, which asks the gateway (forward authentication)
+          { name: 'wiki', prefix: '/', host: 'Wiki.example.test', policy: { allowGroups: ['finance'] } },
         ],
+        forwardAuth: { enabled: true, trustedProxies: ['127.0.0.1'] },
         demoEngine: { enabled: true },
       };
     });
@@ -52,7 +55,7 @@ describe('the portal list decides with the routes’ access filters', () => {
 
   it('lists exactly the routes each user is let through, and the routes agree', async () => {
     for (const [user, password, expected] of [
-      ['fin', 'fin-pw', ['open', 'reports', 'no-eve', 'limited']],
+      ['fin', 'fin-pw', ['open', 'reports', 'no-eve', 'limited', 'wiki']],
       ['eve', 'eve-pw', ['open', 'limited']],
     ] as const) {
       const { client, names } = await portalsOf(user, password);
@@ -70,6 +73,13 @@ describe('the portal list decides with the routes’ access filters', () => {
     for (let i = 0; i < 3; i++) await client.get('/', HTML);
     expect((await client.get('/limited/', HTML)).status).not.toBe(429);
     expect((await client.get('/limited/', HTML)).status).toBe(429);
+  });
+
+  it('links a forward-authentication route on its own host with the public URL’s scheme', async () => {
+    const { client } = await portalsOf('fin', 'fin-pw');
+    const wiki = (await client.get('/account', { accept: 'application/json' })).json().portals.find((p: { name: string }) => p.name === 'wiki');
+    expect(wiki).toEqual({ name: 'wiki', prefix: '/', href: 'http://wiki.example.test/', stepUp: false });
+    expect((await client.get('/account', HTML)).text).toContain('<a href="http://wiki.example.test/">wiki</a>');
   });
 
   it('the start page shows the same list', async () => {
