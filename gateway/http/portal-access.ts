@@ -49,7 +49,7 @@ export class PortalDirectory {
   async openTo(request: FastifyRequest, subject: FilterSubject, clientAddress: string): Promise<Portal[]> {
     const out: Portal[] = [];
     for (const { route, view, href, deciding } of this.#routes) {
-      const probe = Object.create(request, { method: { value: 'GET' }, url: { value: route.prefix }, routeOptions: { value: undefined } }) as FastifyRequest;
+      const probe = Object.create(request, { method: { value: 'GET' }, url: { value: route.prefix } }) as FastifyRequest;
       const ctx: MutableFilterContext = { request: probe, route: view, subject, clientAddress, upstreamHeaders: {}, removeHeaders: new Set(), state: new Map() };
       let refused = runPhase(deciding, ctx, this.#check);
       if (refused instanceof Promise) refused = await refused;

@@ -180,3 +180,27 @@ describe('a logo from another origin', () => {
     expect(result.error!.issues[0]!.path).toEqual(['logo', 'url']);
   });
 });
+
+describe('the branded example configuration', () => {
+  it('starts and renders its own login page with its logo', async () => {
+    const { loadConfig } = await import('../../../gateway/cli/gateway-config.js');
+    const { startGateway } = await import('../../../gateway/server.js');
+    const { createLogger } = await import('../../../gateway/logger.js');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const file = new URL('../../../config/examples/branded.yaml', import.meta.url).pathname;
+    const loaded = await loadConfig(file, { env: {}, cwd: process.cwd(), checkSecrets: true });
+    const data = await mkdtemp(join(tmpdir(), 'portcullis-branded-'));
+    const gw = await startGateway(loaded.config, { configDir: loaded.configDir, dataDir: data, host: '127.0.0.1', port: 0, logger: createLogger('silent'), env: { NODE_ENV: 'test' } });
+    try {
+      const page = await new CookieClient(gw.url).get('/login', HTML);
+      expect(page.text).toContain('<h1>Sign in to Acme</h1>');
+      expect(page.text).toContain('<title>Log in · Acme Gate</title>');
+      const logo = await fetch(`${gw.url}/_portcullis/logo`);
+      expect(logo.headers.get('content-type')).toBe('image/svg+xml');
+    } finally {
+      await gw.close();
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+});
