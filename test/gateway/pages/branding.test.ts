@@ -6,7 +6,7 @@ import { CookieClient, loginWithForm } from '../../support/http-client.js';
 import { contrastRatio } from '../../../gateway/pages/contrast.js';
 import { lowContrastPairs } from '../../../gateway/pages/branding.js';
 import { DEFAULTS } from '../../../config/defaults.js';
-import type { PortcullisConfigInput } from '../../../config/schema/index.js';
+import { portcullisConfigSchema, type PortcullisConfigInput } from '../../../config/schema/index.js';
 import { pagesSchema } from '../../../config/schema/pages.js';
 
 const HTML = { accept: 'text/html' };
@@ -201,6 +201,31 @@ describe('the branded example configuration', () => {
     } finally {
       await gw.close();
       await rm(data, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('templates on reload', () => {
+  it('a reload reads the templates again; a broken one is refused and the running pages stay', async () => {
+    let input!: PortcullisConfigInput;
+    const gw = await startTestGateway(async (dir) => {
+      await mkdir(join(dir, 'templates'));
+      await writeFile(join(dir, 'templates', 'login.html'), '<h1>First</h1>{{{form}}}{{{choices}}}');
+      input = { ...(await demoConfig(dir)), pages: { templatesDir: 'templates' } };
+      return input;
+    });
+    try {
+      const login = async () => (await new CookieClient(gw.url).get('/login', HTML)).text;
+      expect(await login()).toContain('<h1>First</h1>');
+      await writeFile(join(gw.dir, 'templates', 'login.html'), '<h1>Second</h1>{{{form}}}{{{choices}}}');
+      expect((await gw.reload(portcullisConfigSchema.parse(input))).ok).toBe(true);
+      expect(await login()).toContain('<h1>Second</h1>');
+      await writeFile(join(gw.dir, 'templates', 'login.html'), '<h1>Third</h1>{{{form}}}');
+      expect((await gw.reload(portcullisConfigSchema.parse(input))).ok).toBe(false);
+      expect(gw.logs()).toMatch(/configuration reload refused.*GW_TEMPLATE_INVALID|GW_TEMPLATE_INVALID.*configuration reload refused/);
+      expect(await login()).toContain('<h1>Second</h1>');
+    } finally {
+      await gw.stop();
     }
   });
 });
