@@ -139,6 +139,7 @@ describe('/account over HTTP: who I am, my portals, my sessions', () => {
     const page = await here.postForm('/account/sessions/end', { sid: other.sid, csrf: 'forged' }, HTML);
     expect(page.status).toBe(403);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain('<a class="button" href="/account">Back to your account</a>');
     expect((await there.get('/account', HTML)).status).toBe(200);
   });
 
