@@ -34,6 +34,9 @@ export interface ActiveSession {
   record: SessionRecord;
 }
 
+/** the most sessions a user's index keeps (the newest): a user rarely has more than a handful */
+const MAX_INDEXED = 50;
+
 /** How often (at most) a request refreshes the idle timer in the store: saves a write per request. */
 const TOUCH_INTERVAL_MS = 15_000;
 
@@ -153,9 +156,7 @@ export class SessionManager {
       const record = await this.#store.get<SessionRecord>(key);
       if (!record || record.sid !== sid || !sameOwner(record, user)) continue;
       await this.#store.delete(key);
-      const rest = keys.filter((k) => k !== key);
-      if (rest.length) await this.#store.set(indexKey, rest, this.#settings.absoluteTimeoutSeconds);
-      else await this.#store.delete(indexKey);
+      await this.#store.updateList(indexKey, { remove: [key] }, MAX_INDEXED, this.#settings.absoluteTimeoutSeconds);
       return record;
     }
     return undefined;
@@ -187,20 +188,21 @@ export class SessionManager {
   async endSessionsOf(loginId: string, authenticator?: string, match?: (user: AuthenticatedUser) => boolean): Promise<number> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
-    const kept: string[] = [];
+    const gone: string[] = [];
     let ended = 0;
     for (const key of keys) {
       const record = await this.#store.get<SessionRecord>(key);
-      if (!record) continue;
-      if ((authenticator !== undefined && record.user.authenticator !== authenticator) || (match && !match(record.user))) {
-        kept.push(key);
+      if (!record) {
+        gone.push(key);
         continue;
       }
+      if ((authenticator !== undefined && record.user.authenticator !== authenticator) || (match && !match(record.user))) continue;
       await this.#store.delete(key);
+      gone.push(key);
       ended++;
     }
-    if (kept.length) await this.#store.set(indexKey, kept, this.#settings.absoluteTimeoutSeconds);
-    else await this.#store.delete(indexKey);
+    // only what ended leaves the index: a login indexed meanwhile stays in it
+    if (gone.length) await this.#store.updateList(indexKey, { remove: gone }, MAX_INDEXED, this.#settings.absoluteTimeoutSeconds);
     return ended;
   }
 
@@ -213,11 +215,10 @@ export class SessionManager {
   async #index(loginId: string, key: string): Promise<void> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
-    // Keep the index bounded: a user rarely has more than a handful of live sessions.
-    const live: string[] = [];
-    for (const k of keys.slice(-49)) if (await this.#store.get(k)) live.push(k);
-    live.push(key);
-    await this.#store.set(indexKey, live, this.#settings.absoluteTimeoutSeconds);
+    // ended and expired sessions leave the index as new ones come; the change itself is atomic
+    const gone: string[] = [];
+    for (const k of keys) if (!(await this.#store.get(k))) gone.push(k);
+    await this.#store.updateList(indexKey, { add: key, remove: gone }, MAX_INDEXED, this.#settings.absoluteTimeoutSeconds);
   }
 
   /** Write a session's changed record back (its user after a re-check), keeping its timeouts. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { DEMO_USERS, demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { CookieClient, csrfOf, loginWithForm } from '../support/http-client.js';
 
 const HTML = { accept: 'text/html' };
@@ -22,10 +22,12 @@ describe('my sessions on a real Redis shared by two gateways', () => {
     redis = await startTestRedis();
     const shared = await mkdtemp(join(tmpdir(), 'portcullis-shared-'));
     const configure = async (dir: string) => ({
-      ...(await demoConfig(dir)),
+      ...(await demoConfig(dir, { ...DEMO_USERS, carol: { password: 'carol-pw', roles: ['user'] } })),
       server: { dataDir: join(shared, 'data') },
       // the local session cache is on (its default): ending must reach the other gateway's cache too
       session: { store: 'redis' as const, redis: { url: redis.url, keyPrefix: 'acct:' } },
+      // attempts are counted before the password check: many logins of one user at once must not lock it here
+      loginThrottle: { maxFailuresPerUser: 50 },
     });
     a = await startTestGateway(configure);
     b = await startTestGateway(configure);
@@ -70,6 +72,14 @@ describe('my sessions on a real Redis shared by two gateways', () => {
     expect(answer.status).toBe(404);
     expect(answer.json().code).toBe('GW_SESSION_UNKNOWN');
     expect((await bob.get('/admin/whoami')).json().user).toBe('bob');
+  });
+
+  it('indexes every one of many logins of one user made at once on both gateways (none can be left unlisted)', async () => {
+    const clients = Array.from({ length: 12 }, (_, i) => new CookieClient((i % 2 ? a : b).url));
+    const answers = await Promise.all(clients.map((c) => loginWithForm(c, 'carol', 'carol-pw')));
+    expect(answers.map((r) => r.status)).toEqual(Array(12).fill(303));
+    const listed = await sessionsOf(clients[0]!);
+    expect(listed).toHaveLength(12);
   });
 
   it('keeps where a session came from in Redis, never its id', async () => {
