@@ -36,8 +36,14 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
   const render = async (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {
     const csrf = issueCsrf(request, reply, gw.secureCookies);
     const choices = gw.authenticators.routed.flatMap((a) => a.loginChoices?.(returnTo) ?? [{ label: a.label, url: a.loginUrl(returnTo) }]);
-    // somebody already logged in is told so, and led to their account and portals
-    const who = (await gw.sessions.load(request))?.record.user;
+    // somebody already logged in is told so, and led to their account and portals; a store that
+    // cannot answer leaves the page without the note (the form is what matters on this page)
+    const who = (
+      await gw.sessions.load(request).catch((err: unknown) => {
+        request.log.warn({ code: (err as { code?: string }).code }, 'login page: the session store did not answer; shown without who is logged in');
+        return undefined;
+      })
+    )?.record.user;
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
