@@ -192,6 +192,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
       storeShared: config.session.store !== 'memory',
+      countLogin: (authenticator, result) => instruments.logins.inc({ authenticator, result }),
     }, config.userMapping);
   } catch (err) {
     if (createdStore) await store.close();

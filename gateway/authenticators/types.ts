@@ -123,4 +123,6 @@ export interface AuthenticatorContext {
   clientAddress?(request: FastifyRequest): string;
   /** true when sessions live in a store several gateways share (Redis): secrets kept in them are encrypted */
   storeShared?: boolean;
+  /** count a login attempt that does not pass the login form (Basic, the SAML and OIDC callbacks) in `logins_total` */
+  countLogin?(authenticator: string, result: 'success' | 'failure' | 'locked'): void;
 }
