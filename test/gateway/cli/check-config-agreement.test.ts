@@ -87,7 +87,6 @@ const BAD: Record<string, unknown> = {
   'step-up-to-nowhere': route([], { policy: { stepUp: 'corporate-idp' } }),
   'empty-unknown-option': { ...route([]), server: { bogusOption: null } },
   'low-contrast': { ...route([]), pages: { colours: { accent: '#9db0ff' } } },
-  'missing-templates': { ...route([]), pages: { templatesDir: 'no-such-templates' } },
   'broken-template': { ...route([]), pages: { templatesDir: 'broken-templates' } },
 };
 
