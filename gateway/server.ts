@@ -49,6 +49,8 @@ import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js'
 import { registerReadiness } from './ops/readiness.js';
 import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops/running-gateway.js';
 import { loadTlsOptions } from './ops/tls-files.js';
+import { createDurableStore } from './durable/create-durable-store.js';
+import type { DurableStore } from './durable/store.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -175,7 +177,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
+  let durable: DurableStore | undefined;
   try {
+    durable = await createDurableStore(config, dataDir, { configDir: options.configDir, env, log });
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,
@@ -194,6 +198,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       storeShared: config.session.store !== 'memory',
     }, config.userMapping);
   } catch (err) {
+    await durable?.close();
     if (createdStore) await store.close();
     throw err;
   }
@@ -225,6 +230,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     secureCookies,
     log,
     store,
+    durable,
     sessions,
     throttle: new LoginThrottle(store, config.loginThrottle),
     minter,
@@ -271,7 +277,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   const lifecycle = options.lifecycle ?? { draining: false };
-  registerReadiness(app, { store, keys, authenticators }, () => lifecycle.draining);
+  registerReadiness(app, { store, durable, keys, authenticators }, () => lifecycle.draining);
   if (metrics.enabled) {
     registerRequestMetrics(app, instruments, new Map(config.routes.map((r) => [r.prefix, r.name])));
     registerLdapPoolGauge(metrics, authenticators);
@@ -354,6 +360,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.addHook('onClose', async () => {
     rotation?.close();
     for (const a of authenticators) await a.close?.();
+    await durable.close();
     if (ownsStore) await store.close();
   });
   return { app, context, handOverStore: () => void (ownsStore = false) };
