@@ -51,6 +51,9 @@ import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops
 import { loadTlsOptions } from './ops/tls-files.js';
 import { createDurableStore } from './durable/create-durable-store.js';
 import type { DurableStore } from './durable/store.js';
+import { createVault, credentialsAccountSection, filterCredentials, wireVault } from './vault/create-vault.js';
+import type { Vault } from './vault/vault.js';
+import { credentialHeaderNames } from '@portcullis/filters/builtin/credentials.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -178,8 +181,10 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   let keys: SigningKeys;
   let authenticators: Authenticator[];
   let durable: DurableStore | undefined;
+  let vault: Vault | undefined;
   try {
     durable = await createDurableStore(config, dataDir, { configDir: options.configDir, env, log });
+    vault = await createVault({ config, configDir: options.configDir, dataDir, log }, durable, env);
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,
@@ -252,6 +257,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     }),
   };
 
+  if (vault) context.accountSections.push(credentialsAccountSection(context, vault));
+
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     childLoggerFactory: lazyChildLoggerFactory,
@@ -287,6 +294,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     return rotation ? rotation.jwks() : jwksOf(keys);
   });
   registerEntryRateLimit(app, context);
+  wireVault(app, context, vault, () => (rotation ? rotation.jwks() : jwksOf(keys)), config.tokens.issuer ?? publicUrl);
+  for (const section of context.accountSections) await section.register?.(app);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
@@ -296,6 +305,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const identityHeaders = [
     ...headerAuthenticatorHeaders(config.authenticators),
     ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
+    ...credentialHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
   ];
   const stripper = new ClientHeaderStripper([config.tokens.header, ...identityHeaders, ...config.server.stripHeaders]);
   const deps: BuiltinFilterDeps = {
@@ -306,6 +316,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     forwardedProto: () => publicProto, // parsed once: this runs on every proxied request
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
+    credentials: filterCredentials(vault),
     tokenFor(ctx) {
       const caller = ctx.caller;
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
