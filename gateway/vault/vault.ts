@@ -62,6 +62,10 @@ export class Vault {
     return this.#keys.active.id;
   }
 
+  get masterKeyIds(): string[] {
+    return [...this.#keys.byId.keys()];
+  }
+
   async list(owner: string, who: VaultActor): Promise<CredentialSummary[]> {
     const records = await this.#store.list<CredentialRecord>(credentialsPrefix(owner));
     this.#audit(AUDIT_EVENTS.credentialList, owner, who, { count: records.length });
