@@ -41,7 +41,8 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   const timeoutMs = options.timeoutMs ?? VAULT_CLIENT_DEFAULTS.timeoutMs;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const cache = new LRUCache<string, string>({ max: options.cacheEntries ?? VAULT_CLIENT_DEFAULTS.cacheEntries, ttlAutopurge: false });
+  // expiry checked against `now` here (not the cache's own clock), so a frozen test clock and the token's exp agree
+  const cache = new LRUCache<string, { value: string; until: number }>({ max: options.cacheEntries ?? VAULT_CLIENT_DEFAULTS.cacheEntries });
   const tokenKeys = new LRUCache<string, Set<string>>({ max: options.cacheEntries ?? VAULT_CLIENT_DEFAULTS.cacheEntries });
   const url = new URL('api/vault/values', base.href.endsWith('/') ? base : `${base.href}/`);
 
@@ -80,7 +81,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     const wanted: string[] = [];
     for (const key of new Set(keys)) {
       const hit = cache.get(`${digest}\u0000${key}`);
-      if (hit !== undefined) values[key] = hit;
+      if (hit !== undefined && hit.until > now()) values[key] = hit.value;
       else wanted.push(key);
     }
     if (wanted.length === 0) return { values, missing: [] };
@@ -89,10 +90,10 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     for (const [key, value] of Object.entries(fetched.values)) {
       values[key] = value;
       if (ttl > 0) {
-        cache.set(`${digest}\u0000${key}`, value, { ttl });
+        cache.set(`${digest}\u0000${key}`, { value, until: now() + ttl });
         const set = tokenKeys.get(digest) ?? new Set<string>();
         set.add(key);
-        tokenKeys.set(digest, set, { ttl });
+        tokenKeys.set(digest, set);
       }
     }
     return { values, missing: fetched.missing };
