@@ -77,6 +77,8 @@ export const DEFAULTS = {
     /** a PEM private key fits; a file does not belong in the vault */
     valueMaxBytes: 8192,
     perUser: 100,
+    /** the credentials filter reads on every request; a change elsewhere shows within a second */
+    readCacheMs: 1_000,
   },
   operations: {
     tls: { minVersion: 'TLSv1.2' },

@@ -20,6 +20,11 @@ export const vaultSchema = z
     activeKey: keyId.optional(),
     /** demo only: with no master key configured, generate one into the data folder (refused under NODE_ENV=production) */
     demoKey: z.boolean().default(false),
+    /**
+     * how long each gateway reuses a credential record it read (still encrypted; decrypted on
+     * every use): a change made through another gateway or the CLI shows after at most this long
+     */
+    readCacheMs: z.number().int().min(0).max(60_000).default(DEFAULTS.vault.readCacheMs),
     /** roles that may list and remove other users' credential keys (never read a value) */
     adminRoles: z.array(z.string().min(1)).default([]),
     limits: z

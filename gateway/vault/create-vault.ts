@@ -18,7 +18,7 @@ export async function createVault(gw: Pick<GatewayContext, 'config' | 'configDir
     if (needing) throw errors.config("a route uses the 'credentials' filter, but the vault has no master key (vault.masterKeys, or vault.demoKey for the demo)");
     return undefined;
   }
-  return new Vault(durable, keys, gw.config.vault.limits, gw.log);
+  return new Vault(durable, keys, gw.config.vault.limits, gw.log, { readCacheMs: gw.config.vault.readCacheMs });
 }
 
 /** REST API and the account section, once the app exists. */

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { GatewayError } from '../errors.js';
 
 /** AES-256-GCM with a fresh 96-bit nonce per value and a 128-bit tag. */
 const NONCE_BYTES = 12;
@@ -6,9 +7,9 @@ const TAG_BYTES = 16;
 const VERSION = 'v1';
 
 /** Thrown when a ciphertext is not what its key and authenticated data sealed (tampered, moved, wrong key). */
-export class EnvelopeOpenError extends Error {
+export class EnvelopeOpenError extends GatewayError {
   constructor() {
-    super('the ciphertext does not open under this key and authenticated data');
+    super('GW_VAULT_DECRYPT_FAILED', 500, 'the ciphertext does not open under this key and authenticated data');
     this.name = 'EnvelopeOpenError';
   }
 }

@@ -46,12 +46,21 @@ export class Vault {
   readonly #log: Logger;
   /** unwrapped data keys: a data key never changes, only the master key around it */
   readonly #dataKeys = new LRUCache<string, Buffer>({ max: 10_000 });
+  /**
+   * Sealed credential records read in the last `readCacheMs` (never the plaintext: every read
+   * still decrypts). A write or remove through this process drops its entry at once; one made
+   * by another gateway or the CLI is seen once the entry ages out.
+   */
+  readonly #records: LRUCache<string, { record: CredentialRecord | undefined; until: number }>;
+  readonly #readCacheMs: number;
 
-  constructor(store: DurableStore, keys: MasterKeyRing, limits: VaultLimits, log: Logger) {
+  constructor(store: DurableStore, keys: MasterKeyRing, limits: VaultLimits, log: Logger, options: { readCacheMs?: number } = {}) {
     this.#store = store;
     this.#keys = keys;
     this.#limits = limits;
     this.#log = log;
+    this.#readCacheMs = options.readCacheMs ?? 0;
+    this.#records = new LRUCache({ max: 10_000 });
   }
 
   get limits(): VaultLimits {
@@ -84,7 +93,9 @@ export class Vault {
     }
     const dataKey = await this.#dataKeyFor(owner, true);
     const record: CredentialRecord = { userId: owner, sealed: seal(dataKey!, Buffer.from(value, 'utf8'), credentialAad(owner, key)), updatedAt: new Date().toISOString() };
+    this.#records.delete(name);
     await this.#store.put(name, record, 'any');
+    this.#records.delete(name);
     this.#audit(AUDIT_EVENTS.credentialWrite, owner, who, { key, replaced: existing !== undefined });
     return { replaced: existing !== undefined };
   }
@@ -92,7 +103,9 @@ export class Vault {
   /** Remove `key` of `owner`; false when there was none. */
   async remove(owner: string, key: string, who: VaultActor): Promise<boolean> {
     checkKeyName(key, this.#limits);
+    this.#records.delete(credentialRecord(owner, key));
     const removed = await this.#store.delete(credentialRecord(owner, key), 'any');
+    this.#records.delete(credentialRecord(owner, key));
     this.#audit(AUDIT_EVENTS.credentialRemove, owner, who, { key, removed });
     return removed;
   }
@@ -101,7 +114,7 @@ export class Vault {
   async read(owner: string, keys: readonly string[], who: VaultActor): Promise<Map<string, string | undefined>> {
     for (const key of keys) checkKeyName(key, this.#limits);
     const out = new Map<string, string | undefined>();
-    const records = await Promise.all(keys.map((key) => this.#store.get<CredentialRecord>(credentialRecord(owner, key))));
+    const records = await Promise.all(keys.map((key) => this.#recordOf(credentialRecord(owner, key))));
     const present = records.some((r) => r && r.value.userId === owner);
     const dataKey = present ? await this.#dataKeyFor(owner, false) : undefined;
     keys.forEach((key, i) => {
@@ -151,6 +164,16 @@ export class Vault {
     const byKey: Record<string, number> = {};
     for (const r of await this.#store.list<DataKeyRecord>(DATA_KEY_PREFIX)) byKey[r.value.keyId] = (byKey[r.value.keyId] ?? 0) + 1;
     return byKey;
+  }
+
+  async #recordOf(name: string): Promise<{ value: CredentialRecord } | undefined> {
+    if (this.#readCacheMs <= 0) return this.#store.get<CredentialRecord>(name);
+    const now = Date.now();
+    const hit = this.#records.get(name);
+    if (hit && hit.until > now) return hit.record ? { value: hit.record } : undefined;
+    const read = await this.#store.get<CredentialRecord>(name);
+    this.#records.set(name, { record: read?.value, until: now + this.#readCacheMs });
+    return read;
   }
 
   async #dataKeyFor(owner: string, create: boolean): Promise<Buffer | undefined> {
