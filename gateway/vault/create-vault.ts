@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import type { GatewayContext } from '../context.js';
 import type { DurableStore } from '../durable/store.js';
-import { errors } from '../errors.js';
+import { errors, GatewayError } from '../errors.js';
 import type { FilterContext } from '@portcullis/filters/types.js';
 import { credentialsAccountSection } from './account-section.js';
 import { loadMasterKeys } from './master-keys.js';
@@ -25,7 +25,7 @@ export async function createVault(gw: Pick<GatewayContext, 'config' | 'configDir
 export function wireVault(app: FastifyInstance, gw: GatewayContext, vault: Vault | undefined, jwks: () => { keys: JWK[] }, issuer: string): void {
   if (!vault) {
     app.all('/api/vault/*', async () => {
-      throw new (await import('../errors.js')).GatewayError('GW_VAULT_OFF', 404, 'the credentials vault is not configured on this gateway (vault.masterKeys)');
+      throw new GatewayError('GW_VAULT_OFF', 404, 'the credentials vault is not configured on this gateway (vault.masterKeys)');
     });
     return;
   }
