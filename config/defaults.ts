@@ -60,6 +60,31 @@ export const DEFAULTS = {
     header: 'authorization',
     scheme: 'Bearer',
   },
+  durable: {
+    file: {
+      /** under the data folder */
+      dir: 'durable',
+      /** a CLI command holds the lock for one write: milliseconds, never seconds */
+      lockTimeoutMs: 5_000,
+    },
+    postgres: {
+      /** the standard port on the local machine */
+      url: 'postgres://127.0.0.1:5432/portcullis',
+      table: 'portcullis_durable',
+      poolSize: 5,
+      connectTimeoutMs: 5_000,
+      queryTimeoutMs: 5_000,
+    },
+  },
+  vault: {
+    /** long enough for `github_enterprise_token_readonly`, short enough for a log line */
+    keyMaxLength: 64,
+    /** a PEM private key fits; a file does not belong in the vault */
+    valueMaxBytes: 8192,
+    perUser: 100,
+    /** the credentials filter reads on every request; a change elsewhere shows within a second */
+    readCacheMs: 1_000,
+  },
   operations: {
     tls: { minVersion: 'TLSv1.2' },
     shutdown: {

@@ -56,6 +56,11 @@ import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js'
 import { registerReadiness } from './ops/readiness.js';
 import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops/running-gateway.js';
 import { loadTlsOptions } from './ops/tls-files.js';
+import { createDurableStore } from './durable/create-durable-store.js';
+import type { DurableStore } from './durable/store.js';
+import { createVault, credentialsAccountSection, filterCredentials, wireVault } from './vault/create-vault.js';
+import type { Vault } from './vault/vault.js';
+import { credentialHeaderNames } from '@portcullis/filters/builtin/credentials.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -185,7 +190,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
+  let durable: DurableStore | undefined;
+  let vault: Vault | undefined;
   try {
+    durable = await createDurableStore(config, dataDir, { configDir: options.configDir, env, log });
+    vault = await createVault({ config, configDir: options.configDir, dataDir, log }, durable, env);
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,
@@ -205,6 +214,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       countLogin: (authenticator, result) => instruments.logins.inc({ authenticator, result }),
     }, config.userMapping);
   } catch (err) {
+    await durable?.close();
     if (createdStore) await store.close();
     throw err;
   }
@@ -236,6 +246,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     secureCookies,
     log,
     store,
+    durable,
     sessions,
     throttle: new LoginThrottle(store, config.loginThrottle),
     minter,
@@ -256,6 +267,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       onChange: (session) => minter.forget(session.sid),
     }),
   };
+
+  if (vault) context.accountSections.push(credentialsAccountSection(context, vault));
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -289,7 +302,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   const lifecycle = options.lifecycle ?? { draining: false };
-  registerReadiness(app, { store, keys, authenticators }, () => lifecycle.draining);
+  registerReadiness(app, { store, durable, keys, authenticators }, () => lifecycle.draining);
   if (metrics.enabled) {
     registerRequestMetrics(app, instruments, new Map(config.routes.map((r) => [r.prefix, r.name])));
     registerLdapPoolGauge(metrics, authenticators);
@@ -299,6 +312,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     return rotation ? rotation.jwks() : jwksOf(keys);
   });
   registerEntryRateLimit(app, context);
+  wireVault(app, context, vault, () => (rotation ? rotation.jwks() : jwksOf(keys)), config.tokens.issuer ?? publicUrl);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
@@ -309,6 +323,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const identityHeaders = [
     ...headerAuthenticatorHeaders(config.authenticators),
     ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
+    ...credentialHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
   ];
   const stripper = new ClientHeaderStripper([config.tokens.header, ...identityHeaders, ...config.server.stripHeaders]);
   const deps: BuiltinFilterDeps = {
@@ -319,6 +334,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     forwardedProto: () => publicProto, // parsed once: this runs on every proxied request
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
+    credentials: filterCredentials(vault),
     tokenFor(ctx) {
       const caller = ctx.caller;
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');
@@ -378,6 +394,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.addHook('onClose', async () => {
     rotation?.close();
     for (const a of authenticators) await a.close?.();
+    await durable.close();
     if (ownsStore) await store.close();
   });
   return { app, context, handOverStore: () => void (ownsStore = false) };

@@ -20,4 +20,6 @@ export interface BuiltinFilterDeps {
   counters?: WindowCounters;
   /** folder of the configuration file: filters' relative file options start here */
   configDir?: string;
+  /** the caller's own credential values from the vault (undefined where none is stored); absent when the vault is off */
+  credentials?(ctx: FilterContext, keys: readonly string[]): Promise<ReadonlyMap<string, string | undefined>>;
 }

@@ -9,6 +9,7 @@ import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
 import { authorizeFilter } from './authorize.js';
+import { credentialsFilter } from './credentials.js';
 // declares every built-in's options schema and the condition validator to the configuration schema
 import './declarations.js';
 
@@ -27,6 +28,7 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   'rate-limit': (o, deps) => rateLimitFilter(o, deps),
   audit: (o) => auditFilter(o),
   authorize: (o, deps) => authorizeFilter(o, deps),
+  credentials: (o, deps) => credentialsFilter(o, deps),
 };
 
 /**

@@ -10,6 +10,8 @@ import { keysCommand } from './keys.js';
 import { routesCommand } from './routes.js';
 import { policyCommand } from './policy.js';
 import { certsCommand } from '../certs/certs-command.js';
+import { credentialsCommand } from './credentials.js';
+import { vaultCommand } from './vault.js';
 
 export const commands: CliCommand[] = [
   startCommand,
@@ -19,4 +21,6 @@ export const commands: CliCommand[] = [
   routesCommand,
   policyCommand,
   certsCommand,
+  credentialsCommand,
+  vaultCommand,
 ];
