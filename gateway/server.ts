@@ -49,6 +49,9 @@ import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js'
 import { registerReadiness } from './ops/readiness.js';
 import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops/running-gateway.js';
 import { loadTlsOptions } from './ops/tls-files.js';
+import type { DurableStore } from './durable/store.js';
+import { approvalRoutesOf, setupApprovals } from './approvals/setup-approvals.js';
+import { SILENT_NOTIFIER } from './notifications/events.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -60,6 +63,8 @@ export interface GatewayOptions {
   /** a ready logger (tests pass a silent or capturing one) */
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** the durable store to use instead of the configured one (tests share one between gateways); the caller closes it */
+  durable?: DurableStore;
 }
 
 export interface RunningGateway extends GatewayRuntime {
@@ -238,6 +243,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
     instruments,
     accountSections: [],
+    notifier: SILENT_NOTIFIER,
     sessionRecheck: new SessionRecheck({
       sessions,
       authenticators: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
@@ -313,6 +319,16 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       return minter.tokenFor({ user: caller.subject, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey });
     },
   };
+  // held requests live in the durable store: approvals are the gateway's own, not a filter's
+  const durable = options.durable;
+  if (approvalRoutesOf(config).length > 0) {
+    if (!durable) throw new GatewayError('GW_CONFIG_INVALID', 500, 'an approval filter needs the durable store (held requests must survive a restart)');
+    deps.approvals = await setupApprovals(app, context, config, {
+      durable,
+      notifier: context.notifier,
+      upstreamOf: (route) => (isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream!),
+    });
+  }
   const refusal = {
     challenge: `Bearer realm="portcullis"`,
     loginUrl: (returnTo: string) => `/login?returnTo=${encodeURIComponent(returnTo)}`,

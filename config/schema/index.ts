@@ -8,6 +8,7 @@ import { checkConsistency } from './consistency.js';
 import { addressOrRange } from './technical.js';
 import { forwardAuthSchema } from './forward-auth.js';
 import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
+import { approvalsSchema, notificationsSchema } from './notifications.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -136,6 +137,10 @@ export const portcullisConfigSchema = z.strictObject({
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
   forwardAuth: forwardAuthSchema.default(() => forwardAuthSchema.parse({})),
   metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  /** held requests (the `approval` filter): sweeping, how long decided ones are kept */
+  approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
+  /** e-mail about approvals, lockouts, credentials, sessions, new addresses; the daily summary */
+  notifications: notificationsSchema.default(() => notificationsSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 

@@ -6,6 +6,7 @@ import { ipAllowListFilter } from './ip-allow-list.js';
 import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
+import { approvalRuleOf } from './approval.js';
 
 /**
  * Every built-in filter's options as a zod schema, declared to the configuration schema,
@@ -58,6 +59,28 @@ export const BUILTIN_OPTION_SCHEMAS: Record<string, z.ZodType> = {
     })
     .superRefine(asTheFilterChecks((o) => rateLimitFilter(o)), shaped),
   audit: z.strictObject({ level: z.enum(['info', 'warn', 'debug']).optional() }).superRefine(asTheFilterChecks((o) => auditFilter(o)), shaped),
+  approval: z
+    .strictObject({
+      /** who may approve: holders of any role, members of any group, the users named, or whom the module names */
+      approvers: z.strictObject({
+        roles: z.array(z.string().min(1)).optional(),
+        groups: z.array(z.string().min(1)).optional(),
+        users: z.array(z.string().min(1)).optional(),
+        /** `./file.mjs#export`: a function (request, requester) → approver login ids */
+        module: z.string().min(1).optional(),
+      }),
+      /** distinct approvers needed (1 or 2); the requester never counts */
+      required: z.union([z.literal(1), z.literal(2)]).optional(),
+      /** seconds until an undecided request expires (default a day) */
+      expiresAfterSeconds: z.number().int().min(1).optional(),
+      /** largest body held (default 64 KiB); larger is refused with 413 */
+      maxBodyBytes: z.number().int().min(0).optional(),
+      /** request headers kept and sent with the request (default: content type, language, accept, conditional headers, idempotency key) */
+      headers: z.array(z.string().min(1)).optional(),
+      /** one line approvers read above the request */
+      description: z.string().min(1).max(200).optional(),
+    })
+    .superRefine(asTheFilterChecks((o) => approvalRuleOf('approval', o)), shaped),
   // the policy documents are read when the chain is built (start, and check-config, which builds every chain)
   authorize: z.strictObject({
     policyFiles: z.array(z.string().min(1)).min(1),
