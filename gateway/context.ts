@@ -42,6 +42,8 @@ export interface GatewayContext {
    * Never throws, never waits for SMTP; drops events when mail is off.
    */
   readonly notifier: Notifier;
+  /** the mail service itself, when `notifications.enabled` (logins update the profiles mail is sent by) */
+  readonly notifications?: import('./notifications/notification-service.js').NotificationService;
   /** the decided client address (socket, or X-Forwarded-For from trusted proxies) */
   clientAddress(request: FastifyRequest): string;
 }

@@ -52,6 +52,8 @@ import { loadTlsOptions } from './ops/tls-files.js';
 import type { DurableStore } from './durable/store.js';
 import { approvalRoutesOf, setupApprovals } from './approvals/setup-approvals.js';
 import { SILENT_NOTIFIER } from './notifications/events.js';
+import { setupNotifications, type Notifications } from './notifications/setup-notifications.js';
+import type { LockoutListener } from './login/throttle.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -180,7 +182,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
+  let notifications: Notifications | undefined;
+  // a lockout is mailed to the account's owner (when mail is on); it never holds up the login answer
+  const onLockout: LockoutListener = (login, seconds, address) => void notifications?.service.lockedOut(login, seconds, address);
   try {
+    notifications = await setupNotifications(config, { durable: options.durable, configDir: options.configDir, publicUrl, log, env, instruments });
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,
@@ -197,6 +203,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
       storeShared: config.session.store !== 'memory',
+      onLockout,
     }, config.userMapping);
   } catch (err) {
     if (createdStore) await store.close();
@@ -231,7 +238,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     log,
     store,
     sessions,
-    throttle: new LoginThrottle(store, config.loginThrottle),
+    throttle: new LoginThrottle(store, config.loginThrottle, Date.now, onLockout),
     minter,
     keys,
     authenticators: {
@@ -243,7 +250,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
     instruments,
     accountSections: [],
-    notifier: SILENT_NOTIFIER,
+    notifier: notifications?.service ?? SILENT_NOTIFIER,
+    ...(notifications ? { notifications: notifications.service } : {}),
     sessionRecheck: new SessionRecheck({
       sessions,
       authenticators: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
@@ -275,6 +283,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });
 
+  notifications?.attach(app, context);
   app.get('/healthz', async () => ({ status: 'ok' }));
   const lifecycle = options.lifecycle ?? { draining: false };
   registerReadiness(app, { store, keys, authenticators }, () => lifecycle.draining);
@@ -326,6 +335,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     deps.approvals = await setupApprovals(app, context, config, {
       durable,
       notifier: context.notifier,
+      ...(notifications ? { approversOf: (a: { roles: string[]; groups: string[]; users: string[] }) => notifications!.service.profiles.matching(a) } : {}),
       upstreamOf: (route) => (isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream!),
     });
   }

@@ -117,4 +117,6 @@ export interface AuthenticatorContext {
   clientAddress?(request: FastifyRequest): string;
   /** true when sessions live in a store several gateways share (Redis): secrets kept in them are encrypted */
   storeShared?: boolean;
+  /** hears of every account lockout (HTTP Basic counts like the login form) */
+  onLockout?: import('../login/throttle.js').LockoutListener;
 }
