@@ -55,6 +55,22 @@ export const DEFAULTS = {
     header: 'authorization',
     scheme: 'Bearer',
   },
+  durable: {
+    file: {
+      /** under the data folder */
+      dir: 'durable',
+      /** a CLI command holds the lock for one write: milliseconds, never seconds */
+      lockTimeoutMs: 5_000,
+    },
+    postgres: {
+      /** the standard port on the local machine */
+      url: 'postgres://127.0.0.1:5432/portcullis',
+      table: 'portcullis_durable',
+      poolSize: 5,
+      connectTimeoutMs: 5_000,
+      queryTimeoutMs: 5_000,
+    },
+  },
   operations: {
     tls: { minVersion: 'TLSv1.2' },
     shutdown: {

@@ -10,6 +10,7 @@ import type { SigningKeys } from './tokens/key-store.js';
 import type { GatewayInstruments } from './ops/gateway-metrics.js';
 import type { AccountSection } from './account/section.js';
 import type { Notifier } from './notifications/events.js';
+import type { DurableStore } from './durable/store.js';
 
 /** Everything the gateway's route modules share, built once at start-up. */
 export interface GatewayContext {
@@ -20,6 +21,8 @@ export interface GatewayContext {
   readonly secureCookies: boolean;
   readonly log: Logger;
   readonly store: ExpiringStore;
+  /** records that outlive restarts (vault, approvals): file, PostgreSQL or persistent Redis */
+  readonly durable: DurableStore;
   readonly sessions: SessionManager;
   /** re-checks a session's user against their identity store (sessions/session-recheck.ts) */
   readonly sessionRecheck?: import('./sessions/session-recheck.js').SessionRecheck;

@@ -49,6 +49,7 @@ import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js'
 import { registerReadiness } from './ops/readiness.js';
 import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops/running-gateway.js';
 import { loadTlsOptions } from './ops/tls-files.js';
+import { createDurableStore } from './durable/create-durable-store.js';
 import type { DurableStore } from './durable/store.js';
 import { approvalRoutesOf, setupApprovals } from './approvals/setup-approvals.js';
 import { SILENT_NOTIFIER } from './notifications/events.js';
@@ -182,11 +183,15 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
+  let durable: DurableStore | undefined;
   let notifications: Notifications | undefined;
   // a lockout is mailed to the account's owner (when mail is on); it never holds up the login answer
   const onLockout: LockoutListener = (login, seconds, address) => void notifications?.service.lockedOut(login, seconds, address);
+  // a durable store handed in (tests: several gateways on one) belongs to the caller
+  const ownsDurable = !options.durable;
   try {
-    notifications = await setupNotifications(config, { durable: options.durable, configDir: options.configDir, publicUrl, log, env, instruments });
+    durable = options.durable ?? (await createDurableStore(config, dataDir, { configDir: options.configDir, env, log }));
+    notifications = await setupNotifications(config, { durable, configDir: options.configDir, publicUrl, log, env, instruments });
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,
@@ -206,6 +211,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       onLockout,
     }, config.userMapping);
   } catch (err) {
+    if (ownsDurable) await durable?.close();
     if (createdStore) await store.close();
     throw err;
   }
@@ -237,6 +243,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     secureCookies,
     log,
     store,
+    durable,
     sessions,
     throttle: new LoginThrottle(store, config.loginThrottle, Date.now, onLockout),
     minter,
@@ -286,7 +293,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   notifications?.attach(app, context);
   app.get('/healthz', async () => ({ status: 'ok' }));
   const lifecycle = options.lifecycle ?? { draining: false };
-  registerReadiness(app, { store, keys, authenticators }, () => lifecycle.draining);
+  registerReadiness(app, { store, durable, keys, authenticators }, () => lifecycle.draining);
   if (metrics.enabled) {
     registerRequestMetrics(app, instruments, new Map(config.routes.map((r) => [r.prefix, r.name])));
     registerLdapPoolGauge(metrics, authenticators);
@@ -329,9 +336,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     },
   };
   // held requests live in the durable store: approvals are the gateway's own, not a filter's
-  const durable = options.durable;
   if (approvalRoutesOf(config).length > 0) {
-    if (!durable) throw new GatewayError('GW_CONFIG_INVALID', 500, 'an approval filter needs the durable store (held requests must survive a restart)');
     deps.approvals = await setupApprovals(app, context, config, {
       durable,
       notifier: context.notifier,
@@ -380,6 +385,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.addHook('onClose', async () => {
     rotation?.close();
     for (const a of authenticators) await a.close?.();
+    if (ownsDurable) await durable.close();
     if (ownsStore) await store.close();
   });
   return { app, context, handOverStore: () => void (ownsStore = false) };

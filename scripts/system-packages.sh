@@ -21,6 +21,8 @@ REQUIRED=(
   "/usr/sbin/samba samba-ad-dc"
   "/usr/share/samba/setup/ad-schema samba-ad-provision"
   "/usr/bin/ldbadd ldb-tools"
+  # the durable store's PostgreSQL backend: the tests start their own server with initdb
+  "/usr/lib/postgresql/15/bin/postgres postgresql"
 )
 
 missing=()

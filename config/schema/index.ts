@@ -9,6 +9,7 @@ import { addressOrRange } from './technical.js';
 import { forwardAuthSchema } from './forward-auth.js';
 import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
 import { approvalsSchema, notificationsSchema } from './notifications.js';
+import { durableSchemaWith } from './durable.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -86,6 +87,9 @@ export const sessionSchema = z.strictObject({
   redis: redisSchema.optional(),
 });
 
+/** Records that outlive restarts (vault credentials, approvals): docs/durable-store.md */
+export const durableSchema = durableSchemaWith(redisSchema);
+
 export const loginThrottleSchema = z.strictObject({
   maxFailuresPerUser: z.number().int().positive().default(DEFAULTS.loginThrottle.maxFailuresPerUser),
   maxFailuresPerAddress: z.number().int().positive().default(DEFAULTS.loginThrottle.maxFailuresPerAddress),
@@ -126,6 +130,7 @@ export const demoEngineSchema = z.strictObject({
 export const portcullisConfigSchema = z.strictObject({
   server: serverSchema.default(() => serverSchema.parse({})),
   session: sessionSchema.default(() => sessionSchema.parse({})),
+  durable: durableSchema.default(() => durableSchema.parse({})),
   loginThrottle: loginThrottleSchema.default(() => loginThrottleSchema.parse({})),
   tokens: tokensSchema.default(() => tokensSchema.parse({})),
   authenticators: z.array(authenticatorSchema).min(1, 'at least one authenticator is needed'),
@@ -147,4 +152,5 @@ export const portcullisConfigSchema = z.strictObject({
 export type PortcullisConfig = z.infer<typeof portcullisConfigSchema>;
 export type PortcullisConfigInput = z.input<typeof portcullisConfigSchema>;
 export type RedisSettings = z.infer<typeof redisSchema>;
+export type DurableSettings = z.infer<typeof durableSchema>;
 export { authenticatorSchema, routeSchema, filterRefSchema };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../authenticators/types.js';
 import type { ExpiringStore } from '../sessions/store.js';
 import type { SigningKeys } from '../tokens/key-store.js';
+import type { DurableStore } from '../durable/store.js';
 
 /** One dependency's answer: `ok`, or why it is not usable. */
 export interface DependencyStatus {
@@ -14,6 +15,8 @@ export interface DependencyStatus {
 
 export interface ReadinessSources {
   store: ExpiringStore;
+  /** the durable store (vault, approvals), when the gateway has one */
+  durable?: DurableStore;
   keys: SigningKeys;
   authenticators: readonly Authenticator[];
 }
@@ -75,12 +78,18 @@ export async function checkDependencies(sources: ReadinessSources, now = new Dat
     (): DependencyStatus => ({ name: 'session-store', ok: true }),
     (err: unknown): DependencyStatus => ({ name: 'session-store', ok: false, problem: (err as Error).message || 'unreachable' }),
   );
+  const durable = sources.durable
+    ? withTimeout(sources.durable.ping(), 'the durable store').then(
+        (): DependencyStatus => ({ name: 'durable-store', ok: true }),
+        (err: unknown): DependencyStatus => ({ name: 'durable-store', ok: false, problem: (err as Error).message || 'unreachable' }),
+      )
+    : undefined;
   const rest: DependencyStatus[] = [keyStatus(sources.keys)];
   for (const a of sources.authenticators) {
     if (a.type === 'ldap' && typeof (a as Partial<LdapLike>).state === 'function') rest.push(ldapStatus(a as LdapLike));
     if (a.type === 'saml' && (a as Partial<SamlLike>).settings?.idps) rest.push(samlStatus(a as SamlLike, now));
   }
-  return [await store, ...rest];
+  return [await store, ...(durable ? [await durable] : []), ...rest];
 }
 
 /**

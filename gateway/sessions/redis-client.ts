@@ -25,7 +25,10 @@ function hostPortOf(entry: string): { host: string; port: number } {
  * the connection is re-established (a Sentinel failover, a Cluster slot move), but never
  * longer than `waitMs`: then they fail and the request is answered 503, never let through.
  */
-export async function createRedisClient(settings: RedisSettings, context: { configDir: string; env: NodeJS.ProcessEnv; log: Logger }): Promise<RedisClient> {
+export async function createRedisClient(
+  settings: RedisSettings,
+  context: { configDir: string; env: NodeJS.ProcessEnv; log: Logger; /** where the settings are, for errors (default `session.redis`) */ configPath?: string },
+): Promise<RedisClient> {
   const secret = (ref: string | undefined) => (ref ? resolveSecret(ref, { configDir: context.configDir, env: context.env }) : Promise.resolve(undefined));
   const tlsWanted = settings.tls?.enabled === true || settings.url.startsWith('rediss://') || settings.tls?.caFile !== undefined;
   const tls = tlsWanted ? { ca: settings.tls?.caFile ? await readFile(resolve(context.configDir, settings.tls.caFile)) : undefined } : undefined;
@@ -94,7 +97,7 @@ export async function createRedisClient(settings: RedisSettings, context: { conf
   } catch (cause) {
     client.disconnect();
     const why = cause instanceof Error ? cause.message : String(cause);
-    throw new GatewayError('GW_STORE_UNAVAILABLE', 503, `session.redis: cannot connect to Redis at ${address}: ${why}`, { cause });
+    throw new GatewayError('GW_STORE_UNAVAILABLE', 503, `${context.configPath ?? 'session.redis'}: cannot connect to Redis at ${address}: ${why}`, { cause });
   }
   return client;
 }

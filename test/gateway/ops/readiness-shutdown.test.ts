@@ -33,7 +33,7 @@ describe('/readyz', () => {
       expect(ready.status).toBe(200);
       const body = (await ready.json()) as { status: string; checks: Array<{ name: string; ok: boolean }> };
       expect(body.status).toBe('ready');
-      expect(body.checks.map((c) => c.name)).toEqual(['session-store', 'signing-keys']);
+      expect(body.checks.map((c) => c.name)).toEqual(['session-store', 'durable-store', 'signing-keys']);
       expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     } finally {
       await gateway.stop();
