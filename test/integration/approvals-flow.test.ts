@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { APPROVAL_USERS, RecordingEngine, approvalConfig, basicAuth, loggedIn } from '../support/approvals.js';
 import { csrfOf } from '../support/http-client.js';
-import { MemoryDurable } from '../gateway/approvals/memory-durable.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 const NEW_USER = JSON.stringify({ loginId: 'frank', roles: ['user'] });
@@ -15,11 +14,10 @@ const NEW_USER = JSON.stringify({ loginId: 'frank', roles: ['user'] });
 describe('approval filter: hold, decide, send once', () => {
   const engine = new RecordingEngine();
   let gateway: TestGateway;
-  const durable = new MemoryDurable();
 
   beforeAll(async () => {
     await engine.start();
-    gateway = await startTestGateway((dir) => approvalConfig(dir, engine.url), {}, { durable });
+    gateway = await startTestGateway((dir) => approvalConfig(dir, engine.url));
     engine.trust(gateway.url, 'portcullis-approvals');
   });
   afterAll(async () => {
@@ -125,11 +123,11 @@ describe('approval filter: hold, decide, send once', () => {
   });
 
   it('a body larger than the rule keeps is refused with 413 and nothing is held', async () => {
-    const before = (await durable.list('approval/')).length;
+    const before = (await gateway.context.durable.list('approval/')).length;
     const { answer } = await ask(JSON.stringify({ loginId: 'x', padding: 'p'.repeat(2000) }));
     expect(answer.status).toBe(413);
     expect(answer.json().code).toBe('GW_BODY_TOO_LARGE');
-    expect((await durable.list('approval/')).length).toBe(before);
+    expect((await gateway.context.durable.list('approval/')).length).toBe(before);
   });
 
   it('requests outside the start conditions pass straight through', async () => {
@@ -190,8 +188,8 @@ describe('approval rules: two approvals, expiry', () => {
 
   beforeAll(async () => {
     await engine.start();
-    gateway = await startTestGateway((dir) => approvalConfig(dir, engine.url, { required: 2 }), {}, { durable: new MemoryDurable() });
-    expiring = await startTestGateway((dir) => approvalConfig(dir, engine.url, { expiresAfterSeconds: 1 }), {}, { durable: new MemoryDurable() });
+    gateway = await startTestGateway((dir) => approvalConfig(dir, engine.url, { required: 2 }));
+    expiring = await startTestGateway((dir) => approvalConfig(dir, engine.url, { expiresAfterSeconds: 1 }));
     engine.trust(gateway.url, 'portcullis-approvals');
   });
   afterAll(async () => {

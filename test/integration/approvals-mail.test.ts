@@ -12,7 +12,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { APPROVAL_USERS, RecordingEngine, approvalConfig, loggedIn } from '../support/approvals.js';
 import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
 import { CookieClient } from '../support/http-client.js';
-import { MemoryDurable } from '../gateway/approvals/memory-durable.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 const SMTP_PASSWORD = 'smtp-secret-4711';
@@ -22,7 +21,6 @@ describe('notification mail', () => {
   const engine = new RecordingEngine();
   let smtp: TestSmtp;
   let gateway: TestGateway;
-  const durable = new MemoryDurable();
   const cookies: string[] = [];
 
   beforeAll(async () => {
@@ -49,7 +47,6 @@ describe('notification mail', () => {
         });
       },
       { SMTP_PASSWORD },
-      { durable },
     );
     engine.trust(gateway.url, 'portcullis-approvals');
     // the approvers have logged in once: the gateway knows their address and roles
@@ -201,7 +198,7 @@ describe('notification mail', () => {
     expect(performance.now() - started).toBeLessThan(3000);
     // bob and the unsubscribed-from-nothing approvers: one mail each per request, waiting
     await new Promise((r) => setTimeout(r, 2500));
-    const waiting = await durable.list('outbox/');
+    const waiting = await gateway.context.durable.list('outbox/');
     expect(waiting.length).toBeGreaterThanOrEqual(3);
     expect(gateway.logs()).toMatch(/"event":"mail-failed"/);
     expect(gateway.logs()).toMatch(/"outboxSize":\d+/);
@@ -210,7 +207,7 @@ describe('notification mail', () => {
     await smtp.start(); // the same port
     await smtp.waitFor(() => ids.every((id) => smtp.to('bob@example.test').some((m) => m.parsed.text!.includes(id))), 15_000, 'the queued mails');
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await durable.list('outbox/')).length).toBe(0);
+    expect((await gateway.context.durable.list('outbox/')).length).toBe(0);
     // each exactly once
     for (const id of ids) expect(smtp.to('bob@example.test').filter((m) => m.parsed.text!.includes(id)).length).toBe(1);
     expect(smtp.received.length).toBeGreaterThan(arrivedBefore);
