@@ -86,7 +86,9 @@ function parseField(expression: string, text: string, field: Field): Set<number>
     if (field.name !== 'day-of-month' && field.name !== 'day-of-week') throw new CronError(expression, `'?' is only for day-of-month and day-of-week, not ${field.name}`);
     return out;
   }
-  if (/[LW#]/i.test(text)) throw new CronError(expression, `${field.name} '${text}': L, W and # are not supported`);
+  // month and day names (JUL, WED) contain L and W: look for the special characters without them
+  const unnamed = field.names ? field.names.reduce((t, n) => t.replace(new RegExp(n, 'gi'), '0'), text) : text;
+  if (/[LW#]/i.test(unnamed)) throw new CronError(expression, `${field.name} '${text}': L, W and # are not supported`);
   for (const item of text.split(',')) {
     const [range, stepText] = item.split('/');
     const step = stepText === undefined ? 1 : Number(stepText);

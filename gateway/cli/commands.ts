@@ -10,6 +10,7 @@ import { keysCommand } from './keys.js';
 import { routesCommand } from './routes.js';
 import { policyCommand } from './policy.js';
 import { certsCommand } from '../certs/certs-command.js';
+import { mailCommand } from './mail.js';
 
 export const commands: CliCommand[] = [
   startCommand,
@@ -19,4 +20,5 @@ export const commands: CliCommand[] = [
   routesCommand,
   policyCommand,
   certsCommand,
+  mailCommand,
 ];

@@ -3,6 +3,8 @@
  * it receives. carol asks, bob approves, the engine gets the request once, as carol, with bob
  * named as the approver; rejected, expired and oversized requests never reach it.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { APPROVAL_USERS, RecordingEngine, approvalConfig, basicAuth, loggedIn } from '../support/approvals.js';
@@ -225,5 +227,52 @@ describe('approval rules: two approvals, expiry', () => {
     expect(late.status).toBe(409);
     expect(late.json().code).toBe('GW_APPROVAL_CLOSED');
     expect(engine.received.length).toBe(before);
+  });
+});
+
+describe('approvers named by an operator module', () => {
+  const engine = new RecordingEngine();
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    await engine.start();
+    gateway = await startTestGateway(async (dir) => {
+      // "the owner of the group being changed", looked up where the operator keeps it
+      await writeFile(
+        join(dir, 'group-owner.mjs'),
+        `const owners = { builders: ['dave'] };
+export async function ownerOf({ request, requester, route }) {
+  const group = /^\\/admin-api\\/groups\\/([^/]+)\\//.exec(request.url)?.[1];
+  if (group === 'broken') throw new Error('directory down');
+  if (route !== 'admin-api' || !requester.loginId) return [];
+  return owners[group] ?? [];
+}\n`,
+      );
+      const config = await approvalConfig(dir, engine.url);
+      config.routes![0]!.filters = [{ use: 'approval', when: { methods: ['POST'], paths: ['/admin-api/groups/**'] }, options: { approvers: { module: './group-owner.mjs#ownerOf' } } }];
+      return config;
+    });
+    engine.trust(gateway.url, 'portcullis-approvals');
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await engine.stop();
+  });
+
+  it('only the owner the module names may decide; a failing module holds nothing (503)', async () => {
+    const carol = await loggedIn(gateway.url, 'carol');
+    const held = await carol.request('POST', '/admin-api/groups/builders/members', JSON.stringify({ add: 'frank' }), JSON_HEADERS);
+    expect(held.status).toBe(202);
+    const { approvalId } = held.json();
+    const bob = await loggedIn(gateway.url, 'bob'); // has the approver role, but this rule does not name roles
+    expect((await bob.request('POST', `/api/account/approvals/${approvalId}/decision`, JSON.stringify({ decision: 'approve' }), JSON_HEADERS)).status).toBe(404);
+    const dave = await loggedIn(gateway.url, 'dave');
+    expect((await dave.request('POST', `/api/account/approvals/${approvalId}/decision`, JSON.stringify({ decision: 'approve' }), JSON_HEADERS)).json().state).toBe('sent');
+    expect(engine.received.at(-1)!.identity.approval?.approvedBy).toEqual(['dave']);
+
+    const broken = await carol.request('POST', '/admin-api/groups/broken/members', '{}', JSON_HEADERS);
+    expect(broken.status).toBe(503);
+    expect(broken.json().code).toBe('GW_APPROVAL_UNAVAILABLE');
+    expect(gateway.logs()).toContain('the approver module failed');
   });
 });
