@@ -209,6 +209,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
       storeShared: config.session.store !== 'memory',
       onLockout,
+      countLogin: (authenticator, result) => instruments.logins.inc({ authenticator, result }),
     }, config.userMapping);
   } catch (err) {
     if (ownsDurable) await durable?.close();
@@ -285,7 +286,13 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   registerBodyDeadline(app, config.server.requestTimeoutSeconds);
   app.setErrorHandler(errorHandler);
   registerRequestIdHeader(app);
-  registerRequestGuard(app, { maxPathLength: config.server.maxPathLength, publicUrl, listenUrl: options.publicUrlFallback, allowedHosts: config.server.allowedHosts });
+  registerRequestGuard(app, {
+    maxPathLength: config.server.maxPathLength,
+    publicUrl,
+    listenUrl: options.publicUrlFallback,
+    allowedHosts: config.server.allowedHosts,
+    foreignHostPaths: config.forwardAuth.enabled ? [config.forwardAuth.path] : [],
+  });
   registerSecurityHeaders(app, { https: secureCookies });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });

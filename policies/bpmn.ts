@@ -4,6 +4,7 @@ import { compileDocuments, type NamedDocument } from './compile.js';
 import { PolicyDocumentInvalidError, type PolicyIssue, type PolicyIssueCode } from './errors.js';
 import type { OperationDefinition } from './operations.js';
 import type { Policy } from './policy.js';
+import { validatePolicyDocument, type PolicySource } from './document.js';
 
 /**
  * BPMN 2.0 process definitions as policy documents (the `@portcullis/policies/bpmn.js`
@@ -244,6 +245,33 @@ function finishTag(tag: NonNullable<Frame['tag']>, pos: Position, issue: (code: 
 }
 
 class StopParsing extends Error {}
+
+/**
+ * Files of both kinds as policy sources: YAML / JSON as they are, BPMN read into documents
+ * (positions kept). A broken BPMN file refuses the set, with the YAML files' problems listed too.
+ */
+export function policySourcesOf(files: readonly { name: string; text: string }[]): PolicySource[] {
+  const issues: PolicyIssue[] = [];
+  const sources: PolicySource[] = [];
+  for (const f of files) {
+    if (!isBpmnFileName(f.name)) {
+      sources.push({ ...f });
+      continue;
+    }
+    const read = readBpmn(f);
+    if (read.ok) sources.push({ name: f.name, read: read.named });
+    else issues.push(...read.issues);
+  }
+  if (issues.length > 0) {
+    for (const source of sources) {
+      if (source.read) continue;
+      const checked = validatePolicyDocument(source);
+      if (!checked.ok) issues.push(...checked.issues);
+    }
+    throw new PolicyDocumentInvalidError(issues);
+  }
+  return sources;
+}
 
 export interface LoadBpmnOptions {
   operations?: Iterable<string | OperationDefinition>;

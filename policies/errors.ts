@@ -18,6 +18,10 @@ export const POLICY_ERROR_CODES = {
   POLICY_UNKNOWN_OPERATION: 400,
   /** no policy for the resource */
   POLICY_UNKNOWN_RESOURCE: 404,
+  /** the process definition has no user task of that key */
+  POLICY_UNKNOWN_TASK: 404,
+  /** an operation asked on an element it does not apply to (START_PROCESS on a task) */
+  POLICY_OPERATION_NOT_ON_ELEMENT: 400,
 } as const;
 
 export type PolicyErrorCode = keyof typeof POLICY_ERROR_CODES;

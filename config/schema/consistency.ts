@@ -59,13 +59,16 @@ export function checkConsistency(config: CheckedConfig, ctx: Ctx): void {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'upstream'], message: 'must be an http:// or https:// URL', input: route.upstream });
     }
-    // the same rule start-up applies: a step-up goes to a routed authenticator (saml)
+    // a step-up goes to a routed authenticator; whether a module is one, start-up checks
     const stepUp = route.policy?.stepUp;
-    if (stepUp !== undefined && !config.authenticators.some((a) => a.name === stepUp && a.type === 'saml')) {
-      ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy', 'stepUp'], message: `no routed authenticator (saml) is named '${stepUp}'`, input: stepUp });
+    if (stepUp !== undefined && !config.authenticators.some((a) => a.name === stepUp && ROUTED_TYPES.has(a.type))) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'policy', 'stepUp'], message: `no routed authenticator (saml, oidc) is named '${stepUp}'`, input: stepUp });
     }
   });
 }
+
+/** the authenticator types that log in by a redirect and can therefore be a step-up */
+const ROUTED_TYPES: ReadonlySet<string> = new Set(['saml', 'oidc', 'module']);
 
 function checkForwardAuth(config: CheckedConfig, ctx: Ctx): void {
   const fa = config.forwardAuth;

@@ -154,7 +154,7 @@ async function mountRoutes(r: FastifyInstance, state: AuthorizationState, opts: 
       authorizer: state.authorizer,
       identityOf: (request) => identityOrThrow(state, request),
       mayView: (identity) => {
-        if (!mayView(identity)) throw new AuthorizationDeniedError('listing authorizations needs one of the roles ' + opts.viewRoles!.join(', '));
+        if (!mayView(identity)) throw refusal();
       },
     });
   }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { loadPolicyDocuments, validatePolicyDocument, type LoadPolicyOptions, type PolicySource } from '@portcullis/policies/document.js';
-import { PolicyDocumentInvalidError, type PolicyIssue } from '@portcullis/policies/errors.js';
+import { loadPolicyDocuments, type LoadPolicyOptions, type PolicySource } from '@portcullis/policies/document.js';
 import type { Policy } from '@portcullis/policies/policy.js';
 
 /** `.bpmn`, `.bpmn20.xml`, `.bpmn.xml` (the same test as policies/bpmn.ts, without loading it) */
@@ -28,25 +27,5 @@ export async function toSources(files: readonly { name: string; text: string }[]
   } catch (err) {
     throw new Error('reading BPMN process definitions needs the package saxes: npm install saxes', { cause: err });
   }
-  const issues: PolicyIssue[] = [];
-  const sources: PolicySource[] = [];
-  for (const f of files) {
-    if (!BPMN_FILE.test(f.name)) {
-      sources.push({ ...f });
-      continue;
-    }
-    const read = bpmn.readBpmn(f);
-    if (read.ok) sources.push({ name: f.name, read: read.named });
-    else issues.push(...read.issues);
-  }
-  if (issues.length > 0) {
-    // report the YAML / JSON files' problems in the same error, so one run shows every problem
-    for (const source of sources) {
-      if (source.read) continue;
-      const checked = validatePolicyDocument(source);
-      if (!checked.ok) issues.push(...checked.issues);
-    }
-    throw new PolicyDocumentInvalidError(issues);
-  }
-  return sources;
+  return bpmn.policySourcesOf(files);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { loadPolicyDocuments } from '@portcullis/policies/document.js';
+import { policySourcesOf } from '@portcullis/policies/bpmn.js';
 import type { Policy } from '@portcullis/policies/policy.js';
 import type { Filter } from '../types.js';
 import type { BuiltinFilterDeps } from './deps.js';
@@ -8,7 +9,8 @@ import { FilterOptionsError } from './options-error.js';
 
 /**
  * The policy engine on a route: the caller must be allowed `operation` on `resource` by the
- * policy documents `policyFiles` (paths relative to the configuration file). `operation` is one
+ * policy documents `policyFiles` (YAML, JSON or BPMN 2.0 process definitions; paths relative to
+ * the configuration file). `operation` is one
  * operation for every request, or a map from HTTP method to operation (`'*'` for the rest; a
  * method with no entry is refused). Refusals carry the decision's reason; the documents are
  * validated at start-up like an engine's.
@@ -33,7 +35,7 @@ export function authorizeFilter(options: Record<string, unknown>, deps: Pick<Bui
       const path = isAbsolute(f) ? f : resolve(deps.configDir ?? '.', f);
       return { name: basename(path), text: readFileSync(path, 'utf8') };
     });
-    policy = loadPolicyDocuments(sources);
+    policy = loadPolicyDocuments(policySourcesOf(sources));
   } catch (err) {
     throw new FilterOptionsError('options.policyFiles', (err as Error).message, { cause: err });
   }

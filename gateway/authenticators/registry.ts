@@ -1,5 +1,6 @@
 import type { AuthenticatorConfig } from '@portcullis/config/schema/authenticators.js';
 import type { Authenticator, AuthenticatorContext } from './types.js';
+import { GatewayError } from '../errors.js';
 import { createFileAuthenticator } from './file/file-authenticator.js';
 import { createSamlAuthenticator } from './saml/index.js';
 import { createOidcAuthenticator } from './oidc/index.js';
@@ -30,10 +31,10 @@ export const AUTHENTICATOR_FACTORIES: Partial<Record<AuthenticatorConfig['type']
   pam: createPamAuthenticator as Factory,
 };
 
-export class AuthenticatorSetupError extends Error {
-  readonly code = 'GW_AUTHENTICATOR_INVALID';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class AuthenticatorSetupError extends GatewayError {
+  declare readonly code: 'GW_AUTHENTICATOR_INVALID';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('GW_AUTHENTICATOR_INVALID', 500, message, options);
     this.name = 'AuthenticatorSetupError';
   }
 }

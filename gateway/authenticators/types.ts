@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 
 // The identity record has a module of its own; re-exported so authenticators import one place.
@@ -26,10 +26,16 @@ export interface PasswordAuthenticator {
   /**
    * The user as the identity store has them now, without a password: null when the user was
    * deleted or disabled. Sessions re-check their user with it (sessions/session-recheck.ts).
-   * Throws when the store cannot be asked.
+   * Throws when the store cannot be asked. `recheck` carries the session's user, for wrappers
+   * that must redo what the login did (the user mapping), and the request's log.
    */
-  lookup?(loginId: string): Promise<AuthenticatedUser | null>;
+  lookup?(loginId: string, recheck?: LookupContext): Promise<AuthenticatedUser | null>;
   close?(): Promise<void>;
+}
+
+export interface LookupContext {
+  previous: AuthenticatedUser;
+  log: Pick<FastifyBaseLogger, 'info' | 'error'>;
 }
 
 /** What the gateway lends an authenticator that owns routes (SAML, header). */
@@ -119,4 +125,6 @@ export interface AuthenticatorContext {
   storeShared?: boolean;
   /** hears of every account lockout (HTTP Basic counts like the login form) */
   onLockout?: import('../login/throttle.js').LockoutListener;
+  /** count a login attempt that does not pass the login form (Basic, the SAML and OIDC callbacks) in `logins_total` */
+  countLogin?(authenticator: string, result: 'success' | 'failure' | 'locked'): void;
 }

@@ -7,6 +7,8 @@
  * 2 usage error (unknown command or option, missing argument), 130 interrupted.
  */
 
+import { GatewayError } from '../errors.js';
+
 export interface CliIO {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
@@ -38,13 +40,13 @@ export type CliErrorCode =
   | 'CLI_USERS_FILE_AMBIGUOUS';
 
 /** A command-line failure with a stable code and the exit code to leave with. */
-export class CliError extends Error {
-  readonly code: CliErrorCode;
+export class CliError extends GatewayError {
+  declare readonly code: CliErrorCode;
   readonly exitCode: number;
   constructor(code: CliErrorCode, message: string, exitCode = 1) {
-    super(message);
+    // a command's failure is the operator's input, safe to show them: a 4xx in the shared base
+    super(code, 400, message);
     this.name = 'CliError';
-    this.code = code;
     this.exitCode = exitCode;
   }
 }

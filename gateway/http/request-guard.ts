@@ -23,6 +23,12 @@ export interface RequestGuardOptions {
   listenUrl: string;
   /** operator additions (`server.allowedHosts`) */
   allowedHosts: readonly string[];
+  /**
+   * Path prefixes whose Host names someone else's site: the forward-auth verify endpoint, where
+   * a proxy (Envoy) sends the original Host. It answers trusted proxies only and judges that
+   * Host by its routes, so the gateway's own host list does not apply there.
+   */
+  foreignHostPaths?: readonly string[];
 }
 
 /** For fastify's `rewriteUrl`: the canonical request target, or the raw one with the refusal noted. */
@@ -60,6 +66,7 @@ function hostName(host: string): string {
 
 export function registerRequestGuard(app: FastifyInstance, options: RequestGuardOptions): void {
   const hosts = allowedHostNames(options);
+  const foreign = options.foreignHostPaths ?? [];
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const refusal = (request.raw as GuardedMessage)[kRefusal];
     if (refusal) throw new GatewayError(refusal.code, refusal.statusCode, refusal.message);
@@ -68,7 +75,9 @@ export function registerRequestGuard(app: FastifyInstance, options: RequestGuard
     for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hostHeaders++;
     if (hostHeaders > 1) throw new GatewayError('GW_HOST_INVALID', 400, 'the request has more than one Host header');
     const host = request.headers.host;
-    if (host === undefined || PROBE_PATHS.has(request.url.split('?')[0]!)) return;
+    const path = request.url.split('?')[0]!;
+    if (host === undefined || PROBE_PATHS.has(path)) return;
+    if (foreign.some((prefix) => path === prefix || path.startsWith(prefix + '/'))) return;
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host) || !hosts.has(hostName(host))) {
       throw new GatewayError('GW_HOST_NOT_ALLOWED', 400, 'this gateway does not answer to the Host the request names (see server.publicUrl and server.allowedHosts)');
     }

@@ -43,7 +43,7 @@ export class SessionRecheck {
     if (!force && now - checkedAt < this.#options.intervalSeconds * 1000) return session;
     let current: AuthenticatedUser | null;
     try {
-      current = await authenticator.lookup(record.user.loginId);
+      current = await authenticator.lookup(record.user.loginId, { previous: record.user, log });
     } catch (err) {
       log.warn({ sid: session.sid, authenticator: authenticator.name, code: (err as { code?: string }).code }, 'session re-check impossible: the identity store did not answer; trying again at the next request');
       return session;
@@ -51,7 +51,7 @@ export class SessionRecheck {
     if (!current) {
       await this.#options.sessions.end(session);
       this.#options.onChange(session);
-      log.info({ sid: session.sid, user: record.user.loginId, authenticator: authenticator.name }, 'session ended: the user was deleted or disabled');
+      log.info({ sid: session.sid, user: record.user.loginId, authenticator: authenticator.name }, 'session ended: the user was deleted or disabled, or the user mapping refuses them now');
       return undefined;
     }
     const changed = !sameIdentity(record.user, current);

@@ -11,6 +11,7 @@
  * Messages never contain a password or a hash.
  */
 import type { ConfigProblem } from '@portcullis/config/errors.js';
+import { GatewayError } from '../errors.js';
 
 export type UsersFileErrorCode =
   | 'USERS_FILE_NOT_FOUND'
@@ -22,10 +23,8 @@ export type UsersFileErrorCode =
   | 'USER_NOT_FOUND'
   | 'USER_LOGIN_INVALID';
 
-export class UsersFileError extends Error {
-  readonly code: UsersFileErrorCode;
-  readonly statusCode = 500;
-  readonly expose = false;
+export class UsersFileError extends GatewayError {
+  declare readonly code: UsersFileErrorCode;
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
   readonly line: number | undefined;
@@ -36,9 +35,8 @@ export class UsersFileError extends Error {
     message: string,
     options: { file: string; problems?: ConfigProblem[]; line?: number; column?: number; cause?: unknown },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, 500, message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'UsersFileError';
-    this.code = code;
     this.file = options.file;
     this.problems = Object.freeze([...(options.problems ?? [])]);
     this.line = options.line;

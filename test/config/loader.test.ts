@@ -171,7 +171,7 @@ describe('loadConfig: validation problems carry the option path', () => {
   it('an unknown authenticator type names the allowed ones', async () => {
     const doc = { ...baseConfig(), authenticators: [{ type: 'kerberos' }] };
     const err = await loadFails(await tmp.write('c.yaml', doc));
-    expect(lines(err.problems)).toEqual(['authenticators[0].type: must be one of: file, ldap, saml, oidc, header, basic, mtls']);
+    expect(lines(err.problems)).toEqual(['authenticators[0].type: must be one of: file, ldap, saml, oidc, header, basic, mtls, module, pam']);
   });
 
   it('no authenticator at all', async () => {

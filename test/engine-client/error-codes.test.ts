@@ -10,7 +10,11 @@ import * as engineClient from '../../engine-client/index.js';
 import { ERROR_CODES, EngineClientError } from '../../engine-client/errors.js';
 import { POLICY_ERROR_CODES } from '../../policies/errors.js';
 import { FILTER_ERROR_CODES } from '../../filters/errors.js';
-import { GATEWAY_ERROR_CODES } from '../../gateway/errors.js';
+import { GATEWAY_ERROR_CODES, GatewayError } from '../../gateway/errors.js';
+import { UsersFileError } from '../../gateway/users/errors.js';
+import { CliError, UsageError } from '../../gateway/cli/command.js';
+import { CertsError } from '../../gateway/certs/errors.js';
+import { AuthenticatorSetupError } from '../../gateway/authenticators/registry.js';
 import { CONFIG_ERROR_CODES } from '../../config/errors.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -69,6 +73,24 @@ describe('error code tables', () => {
     const doc = readFileSync(join(ROOT, 'docs/filters.md'), 'utf8');
     for (const code of thrown) expect(Object.keys(FILTER_ERROR_CODES), code).toContain(code);
     for (const code of Object.keys(FILTER_ERROR_CODES)) expect(doc, code).toContain('| `' + code + '` |');
+  });
+
+  it('gateway: every coded error class of the gateway is a GatewayError with code, status and expose', () => {
+    const samples = [
+      new UsersFileError('USER_NOT_FOUND', 'no user x', { file: 'users.yaml' }),
+      new CliError('CLI_ABORTED', 'aborted'),
+      new UsageError('missing argument'),
+      new CertsError('CERTS_OPTION', 'bad option'),
+      new AuthenticatorSetupError('bad authenticator'),
+    ];
+    for (const err of samples) {
+      expect(err, err.name).toBeInstanceOf(GatewayError);
+      expect(typeof err.code, err.name).toBe('string');
+      expect(err.expose, err.name).toBe(err.statusCode < 500);
+    }
+    // every class in the source that extends Error directly is the base or a parse detail
+    const direct = sources('gateway').flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/class (\w+) extends Error\b/g)].map((m) => m[1]));
+    expect(direct.sort()).toEqual(['GatewayError', 'XmlParseError']);
   });
 
   it('gateway: every GW_ code in the source is in GATEWAY_ERROR_CODES and in the README error table', () => {

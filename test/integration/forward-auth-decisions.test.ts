@@ -80,6 +80,6 @@ describe('forward-authentication decisions', () => {
   it('answers a malformed sub-request with a coded 400 and no stack trace', async () => {
     const r = await rawRequest(`${gw.url}/auth/verify`, { headers: { 'x-forwarded-uri': '/both/x' } });
     expect(r.status).toBe(400);
-    expect(JSON.parse(r.text)).toEqual({ statusCode: 400, code: 'GW_FORWARD_AUTH_BAD_REQUEST', error: 'Bad Request', message: 'the proxy sent no X-Forwarded-Method (or X-Original-Method)' });
+    expect(JSON.parse(r.text)).toEqual({ statusCode: 400, code: 'GW_FORWARD_AUTH_BAD_REQUEST', error: 'Bad Request', message: 'the proxy sent no X-Forwarded-Method (or X-Original-Method)', requestId: expect.any(String) });
   });
 });

@@ -248,8 +248,8 @@ describe('failed login names in the log', () => {
     const lines = gw.logs().split('\n').filter((l) => l.includes('login failed'));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(gw.logs()).not.toContain(secretTypedAsName);
-    expect(lines.some((l) => /"user":"name#[0-9a-f]{16}"/.test(l))).toBe(true);
-    expect(lines.some((l) => l.includes('"user":"alice"'))).toBe(true);
+    expect(lines.some((l) => /"login":"name#[0-9a-f]{16}"/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes('"login":"alice"'))).toBe(true);
   });
 });
 

@@ -160,7 +160,7 @@ describe('proxying to real upstreams', () => {
       const before = plainSeen.length;
       const port = Number(new URL(gateway.url).port);
       // each on its own connection, given up after 300 ms: what clients with a timeout do
-      const abandoned = Array.from({ length: 140 }, () => rawExchange(port, 'GET /pool/r/slow/x HTTP/1.1\r\nHost: x\r\n\r\n', 300));
+      const abandoned = Array.from({ length: 140 }, () => rawExchange(port, 'GET /pool/r/slow/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 300));
       await Promise.all(abandoned);
       expect(plainSeen.length - before).toBeGreaterThan(0); // they did reach the silent path
       await new Promise((r) => setTimeout(r, 300));
@@ -175,14 +175,14 @@ describe('proxying to real upstreams', () => {
 
     it('one path cannot take more than its share of the pool: the rest answer 503 at once', async () => {
       const port = Number(new URL(gateway.url).port);
-      const pending = Array.from({ length: 8 }, () => rawExchange(port, 'GET /pool/r/slow/share HTTP/1.1\r\nHost: x\r\n\r\n', 2500));
+      const pending = Array.from({ length: 8 }, () => rawExchange(port, 'GET /pool/r/slow/share HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 2500));
       await new Promise((r) => setTimeout(r, 500));
-      const busy = await Promise.all([1, 2, 3, 4].map(() => rawExchange(port, 'GET /pool/r/slow/share HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 1500)));
+      const busy = await Promise.all([1, 2, 3, 4].map(() => rawExchange(port, 'GET /pool/r/slow/share HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 1500)));
       for (const text of busy) {
         expect(text).toMatch(/^HTTP\/1\.1 503/);
         expect(text).toContain('"code":"GW_UPSTREAM_BUSY"');
       }
-      const healthy = await rawExchange(port, 'GET /pool/r/fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 1500);
+      const healthy = await rawExchange(port, 'GET /pool/r/fast HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 1500);
       expect(healthy).toMatch(/^HTTP\/1\.1 200/);
       await Promise.all(pending);
     });
@@ -203,7 +203,7 @@ describe('proxying to real upstreams', () => {
       const started = Date.now();
       const closedAfter = await new Promise<number>((resolve) => {
         const socket = connect(Number(new URL(gateway.url).port), '127.0.0.1');
-        socket.write('POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n');
+        socket.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n');
         const drip = setInterval(() => socket.write('a'), 1000);
         const guard = setTimeout(() => socket.destroy(), 15_000);
         socket.on('error', () => undefined);
@@ -250,7 +250,7 @@ describe('proxying to real upstreams', () => {
     it('the upstream never sees the client hop-by-hop headers', async () => {
       // fetch refuses to send Connection itself: a raw request does
       const port = Number(new URL(gateway.url).port);
-      await rawExchange(port, 'GET /r/fast?hop HTTP/1.1\r\nHost: x\r\nConnection: close, x-client-hop\r\nX-Client-Hop: 1\r\nKeep-Alive: timeout=1\r\nProxy-Authorization: Basic abc\r\n\r\n');
+      await rawExchange(port, 'GET /r/fast?hop HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, x-client-hop\r\nX-Client-Hop: 1\r\nKeep-Alive: timeout=1\r\nProxy-Authorization: Basic abc\r\n\r\n');
       const seen = plainSeen.at(-1)!.headers;
       expect(plainSeen.at(-1)!.url).toBe('/r/fast?hop');
       expect(seen['keep-alive']).toBeUndefined();
@@ -261,20 +261,20 @@ describe('proxying to real upstreams', () => {
 
     it("two pipelined GETs are both answered although the engine says Connection: close", async () => {
       const port = Number(new URL(gateway.url).port);
-      const text = await rawExchange(port, 'GET /r/hop HTTP/1.1\r\nHost: x\r\n\r\nGET /r/fast HTTP/1.1\r\nHost: x\r\n\r\n');
+      const text = await rawExchange(port, 'GET /r/hop HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /r/fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       expect(text.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
     });
 
     it('an HTTP/1.0 client is not told keep-alive', async () => {
       const port = Number(new URL(gateway.url).port);
-      const text = await rawExchange(port, 'GET /r/fast HTTP/1.0\r\nHost: x\r\n\r\n');
+      const text = await rawExchange(port, 'GET /r/fast HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n');
       expect(text).toMatch(/^HTTP\/1\.1 200/);
       expect(text.toLowerCase()).not.toContain('connection: keep-alive');
     });
 
     it('an absolute-form request target gets 400 with the gateway body', async () => {
       const port = Number(new URL(gateway.url).port);
-      const text = await rawExchange(port, `GET http://127.0.0.1:${port}/r/fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const text = await rawExchange(port, `GET http://127.0.0.1:${port}/r/fast HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect(text).toMatch(/^HTTP\/1\.1 400/);
       expect(text).toContain('"code":"GW_PATH_INVALID"');
     });

@@ -99,7 +99,9 @@ export async function startOidcStack(options: { count?: number; redisUrl?: strin
             ...base,
             authenticators: [...(base.authenticators ?? []), oidcAuthenticator(op.issuer, dir, options.overrides, options.providerOverrides)],
             routes: [...(base.routes ?? []), { name: 'vault', prefix: '/vault/', upstream: 'http://demo-engine.invalid', policy: { requireLevel: 'auth.strong', stepUp: 'oidc' } }],
-            ...(options.redisUrl ? { session: { store: 'redis', redis: { url: options.redisUrl } } } : {}),
+            // the tests rewrite session records in Redis directly, behind the gateways' backs, so no
+            // gateway may answer from its local copy (gateways' own writes invalidate it; these do not)
+            ...(options.redisUrl ? { session: { store: 'redis', redis: { url: options.redisUrl, localCacheSeconds: 0 } } } : {}),
           } as PortcullisConfigInput;
         }),
       );

@@ -64,12 +64,14 @@ export function createBasicAuthenticator(config: BasicAuthenticatorConfig, ctx: 
       if (!verified) {
         const locked = await throttle.recordFailure(login, address, admission);
         log.info({ event: locked > 0 ? AUDIT_EVENTS.lockout : AUDIT_EVENTS.loginFailed, authenticator: 'basic', login: await loginNameForLog(login, [users]), clientAddress: address, locked: locked > 0 }, 'HTTP Basic credentials refused');
+        ctx.countLogin?.(config.name, locked > 0 ? 'locked' : 'failure');
         if (locked > 0) throw errors.loginThrottled(locked);
         throw invalid();
       }
       const accountLocked = await throttle.accountLockedFor(verified.loginId);
       if (accountLocked > 0) throw errors.loginThrottled(accountLocked);
       await throttle.recordSuccess(login, verified.loginId);
+      ctx.countLogin?.(config.name, 'success');
       const user: AuthenticatedUser = { ...verified, amr: ['basic'], authenticator: config.name };
       cache?.set(key, user);
       return user;

@@ -150,6 +150,7 @@ export class OidcAuthenticator implements RoutedAuthenticator {
       await completion.completeLogin(request, reply, user, returnTo);
       return reply;
     } catch (err) {
+      this.#ctx.countLogin?.(this.name, 'failure');
       return replyRoutedLoginFailed(request, reply, err, { step: 'callback', provider: pc.provider.name }, 'oidc');
     }
   }

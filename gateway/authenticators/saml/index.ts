@@ -128,6 +128,7 @@ export class SamlAuthenticator implements RoutedAuthenticator {
       await completion.completeLogin(request, reply, login.user, returnTo);
       return reply;
     } catch (err) {
+      this.#ctx.countLogin?.(this.name, 'failure');
       return replyLoginFailed(request, reply, err, { step: 'acs' });
     }
   }

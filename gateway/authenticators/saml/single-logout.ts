@@ -10,7 +10,7 @@ import { replyLoginFailed } from './failure.js';
 import { ALLOWED_SIGNATURE_ALGORITHMS } from './preflight.js';
 import type { IdpClient } from './saml-client.js';
 import type { SamlSessionData } from './user-mapping.js';
-import { NS, firstChild, parseXmlStrict, textOf } from './xml.js';
+import { NS, attr, firstChild, parseXmlStrict, textOf } from './xml.js';
 
 export interface LogoutDeps {
   name: string;
@@ -49,7 +49,15 @@ export async function logoutRequestUrl(deps: LogoutDeps, user: AuthenticatedUser
     spNameQualifier: saml.spNameQualifier,
     sessionIndex: saml.sessionIndex,
   };
-  return client.saml.getLogoutUrlAsync(profile, '/', {});
+  const url = await client.saml.getLogoutUrlAsync(profile, '/', {});
+  // the IdP's LogoutResponse confirms the sign-out only when it answers this very request
+  const id = decodeMessage(new URL(url).searchParams.get('SAMLRequest') ?? '', true).id;
+  if (id) await deps.store.set(pendingLogoutKey(deps.name, client.idp.name, id), 1, deps.requestTtlSeconds);
+  return url;
+}
+
+function pendingLogoutKey(name: string, idp: string, requestId: string): string {
+  return `saml:${name}:${idp}:logout-pending:${digest(requestId)}`;
 }
 
 /**
@@ -65,7 +73,8 @@ export async function handleSingleLogout(request: FastifyRequest, reply: Fastify
   try {
     const field = params?.SAMLRequest ? 'SAMLRequest' : params?.SAMLResponse ? 'SAMLResponse' : undefined;
     if (!field) throw refused(C.malformed, 'neither SAMLRequest nor SAMLResponse given');
-    client = clientFor(deps.clients, decodeMessage(params[field]!, isGet));
+    const message = decodeMessage(params[field]!, isGet);
+    client = clientFor(deps.clients, message.issuer);
     if (field === 'SAMLResponse') {
       // The gateway session ended at /logout already; the response only says whether the IdP
       // ended its own. node-saml accepts an unsigned redirect-binding response, so an unsigned
@@ -77,6 +86,13 @@ export async function handleSingleLogout(request: FastifyRequest, reply: Fastify
       if (isGet && !ALLOWED_SIGNATURE_ALGORITHMS.has(params.SigAlg!)) throw refused(C.weakAlgorithm, `SigAlg not allowed: ${params.SigAlg}`);
       if (isGet) await client.saml.validateRedirectAsync(params as Record<string, string>, originalQuery);
       else await client.saml.validatePostResponseAsync(params as Record<string, string>);
+      // a signed answer to a request this gateway never sent (or already closed) confirms nothing
+      const pending = message.inResponseTo ? pendingLogoutKey(deps.name, client.idp.name, message.inResponseTo) : undefined;
+      if (!pending || (await deps.store.get(pending)) === undefined) {
+        request.log.warn({ idp: client.idp.name, code: C.inResponseTo }, 'saml logout response answers no pending LogoutRequest: the IdP sign-out is not confirmed');
+        return gatewayOnlyPage(reply);
+      }
+      await deps.store.delete(pending);
       return signedOutPage(reply);
     }
     if (isGet) {
@@ -139,13 +155,16 @@ function gatewayOnlyPage(reply: FastifyReply) {
     );
 }
 
-/** Read the message's Issuer (untrusted: it only picks whose key must have signed it). */
-function decodeMessage(value: string, deflated: boolean): string | undefined {
+/**
+ * Read a logout message's Issuer, ID and InResponseTo. Untrusted until its signature is checked:
+ * the Issuer only picks whose key must have signed it.
+ */
+function decodeMessage(value: string, deflated: boolean): { issuer?: string; id?: string; inResponseTo?: string } {
   try {
     const raw = Buffer.from(value, 'base64');
     const xml = (deflated ? inflateRawSync(raw, { maxOutputLength: 256 * 1024 }) : raw).toString('utf8');
     const root = parseXmlStrict(xml).documentElement!;
-    return textOf(firstChild(root as never, NS.assertion, 'Issuer'));
+    return { issuer: textOf(firstChild(root as never, NS.assertion, 'Issuer')), id: attr(root as never, 'ID'), inResponseTo: attr(root as never, 'InResponseTo') };
   } catch (err) {
     throw refused(C.malformed, `SAML logout message does not decode: ${(err as Error).message}`, err);
   }

@@ -50,8 +50,10 @@ export function readVerifiedAssertion(verifiedXml: string, expect: AssertionExpe
 
   const subject = firstChild(assertion, NS.assertion, 'Subject');
   const nameIdEl = subject && firstChild(subject, NS.assertion, 'NameID');
-  const nameId = textOf(nameIdEl);
+  // taken exactly as signed: trimming would make ' bob' and 'bob' one user, so surrounding white space is refused
+  const nameId = nameIdEl && exactTextOf(nameIdEl);
   if (!subject || !nameId) throw refused(C.noLoginId, 'assertion has no Subject NameID');
+  if (nameId.trim() !== nameId) throw refused(C.noLoginId, 'the NameID has leading or trailing white space');
 
   const validUntil = checkBearerConfirmation(subject, expect);
 

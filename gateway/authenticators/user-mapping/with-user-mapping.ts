@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { UserMappingConfig } from '@portcullis/config/schema/user-mapping.js';
 import { LoginRefusedError } from '../login-refusal.js';
 import { loadOperatorFunction } from '../load-export.js';
-import type { AuthenticatedUser, Authenticator, LoginCompletion } from '../types.js';
+import type { AuthenticatedUser, Authenticator, LoginCompletion, LookupContext } from '../types.js';
 import { mapUser, rewriteLogin, type UserMappingModule } from './map-user.js';
 
 /** The answer a user gets when the mapping refuses them or fails: no detail, the log has it. */
@@ -52,8 +52,21 @@ export function withUserMapping(authenticator: Authenticator, mapper: UserMapper
           if (!user) return null;
           const mapped = await mapper.map(user, ctx.clientAddress, ctx.log);
           if (!mapped) throw loginRefused();
-          return mapped;
+          return withStoreLogin(mapped, user.loginId, ctx.clientAddress);
         },
+        // a session re-check sees the user as the login did: looked up by the store's name, mapped again
+        ...(authenticator.lookup
+          ? {
+              async lookup(loginId: string, recheck?: LookupContext) {
+                const found = recheck?.previous.extra?.[STORE_LOGIN];
+                const user = await authenticator.lookup!(typeof found === 'string' ? found : loginId, recheck);
+                if (!user) return null;
+                const address = recheck?.previous.extra?.[LOGIN_ADDRESS];
+                const mapped = await mapper.map(user, typeof address === 'string' ? address : undefined, recheck?.log ?? quietLog);
+                return mapped ? withStoreLogin(mapped, user.loginId, typeof address === 'string' ? address : undefined) : null;
+              },
+            }
+          : {}),
       });
     case 'request':
       return override(authenticator, {
@@ -81,6 +94,17 @@ export function withUserMapping(authenticator: Authenticator, mapper: UserMapper
       });
   }
 }
+
+/** Where a mapped session user keeps the name its identity store knows, and the login's address. */
+const STORE_LOGIN = 'storeLogin';
+const LOGIN_ADDRESS = 'loginAddress';
+
+function withStoreLogin(user: AuthenticatedUser, storeLogin: string, address: string | undefined): AuthenticatedUser {
+  return { ...user, extra: { ...user.extra, [STORE_LOGIN]: storeLogin, ...(address ? { [LOGIN_ADDRESS]: address } : {}) } };
+}
+
+/** for a lookup without a request (none today): the mapping's own log lines have nowhere to go */
+const quietLog: Pick<Logger, 'info' | 'error'> = { info() {}, error() {} } as unknown as Pick<Logger, 'info' | 'error'>;
 
 /** The authenticator with some methods replaced; the others still run on the original object. */
 function override<T extends object>(target: T, replaced: Partial<T>): T {

@@ -135,7 +135,7 @@ describe('options', () => {
 
   it('an empty viewRoles (open to everyone) fails at start-up', async () => {
     const app = Fastify();
-    await expect(app.register(authorizationPlugin, { policy, viewRoles: [] }).ready()).rejects.toMatchObject({ code: 'AUTHZ_OPTIONS_INVALID', message: expect.stringMatching(/^viewRoles: /) });
+    await expect(app.register(authorizationPlugin, { policy, viewRoles: [] }).ready()).rejects.toMatchObject({ code: 'OPTIONS_INVALID', message: expect.stringMatching(/^viewRoles: /) });
   });
 
   it('a missing policy fails at start-up with a coded error', async () => {

@@ -16,6 +16,7 @@ const identities: Record<string, { user: string; roles: string[]; groups: string
   admin: { user: 'nwf.ch.admin', roles: ['nevisWF.User'], groups: ['nevisWF.Admin'] },
   hu: { user: 'nwf.hu.user', roles: ['nevisWF.User'], groups: [] },
   starter: { user: 'nwf.starter', roles: ['nevisWF.User'], groups: [] },
+  outsider: { user: 'guest', roles: [], groups: [] },
 };
 
 const processes: Record<string, ProcessInstanceRecord> = { '2757': { id: '2757', processDefinitionKey: 'newAuth2', starter: 'nwf.starter' } };
@@ -37,6 +38,7 @@ describe('REST endpoints by process instance and task id', () => {
     });
     await app.register(authorizationPlugin, {
       policy,
+      viewRoles: ['nevisWF.User'],
       instances: {
         processInstance: (id, { historic }) => (historic ? undefined : processes[id]),
         task: (id, { historic }) => (historic ? finishedTasks[id] : tasks[id]),
@@ -70,6 +72,15 @@ describe('REST endpoints by process instance and task id', () => {
     expect(status).toBe(200);
     expect(body.ProcessInstance).toEqual({ id: '2757', processDefinitionKey: 'newAuth2' });
     expect(body['Authorization permissions']).toEqual([expect.objectContaining({ scope: 'GROUP', operation: 'START_PROCESS', groups: ['nevisWF.Admin'], taskKey: null })]);
+  });
+
+  it('refuses to list an instance\'s authorizations to a caller without a view role, and still answers its own decision', async () => {
+    for (const path of ['/runtime/tasks/2761/authorizations', '/runtime/process-instances/2757/authorizations', '/history/tasks/9001/authorizations']) {
+      const { status, body } = await get(path, 'outsider');
+      expect(status, path).toBe(403);
+      expect(body, path).toMatchObject({ code: 'AUTHZ_DENIED', message: 'listing authorizations needs one of the roles nevisWF.User' });
+    }
+    expect((await get('/runtime/tasks/2761/authorization-operation/COMPLETE_TASK', 'outsider')).body).toEqual({ operation: 'COMPLETE_TASK', allowed: false });
   });
 
   it('answers { operation, allowed } for the caller on current and historic tasks', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { authorizeFilter } from '../../../filters/builtin/authorize.js';
 import type { FilterContext } from '../../../filters/types.js';
 
@@ -52,5 +53,17 @@ describe('authorize filter', () => {
     expect(() => authorizeFilter({ ...options, resource: 'ledger' }, { configDir: dir })).toThrow(expect.objectContaining({ path: 'options.resource' }));
     expect(() => authorizeFilter({ ...options, operation: { GET: 'reports:print' } }, { configDir: dir })).toThrow(expect.objectContaining({ path: 'options.operation.GET' }));
     expect(() => authorizeFilter({ ...options, operation: 7 }, { configDir: dir })).toThrow(expect.objectContaining({ path: 'options.operation' }));
+  });
+
+  it('reads a BPMN process definition: a route that starts the process is open to the starter group only', () => {
+    const bpmn = fileURLToPath(new URL('../../fixtures/bpmn/authorization-example-2.bpmn', import.meta.url));
+    const f = authorizeFilter({ policyFiles: [bpmn], resource: 'newAuth2', operation: { POST: 'START_PROCESS', GET: 'LIST_PROCESS' } });
+    expect(f.run(ctx('POST', 'nwf.ch.admin', ['nevisWF.Admin']))).toBeUndefined();
+    const outsider = f.run(ctx('POST', 'nwf.hu.user', ['nevisWF.User'])) as { refuse: { code: string; message: string } };
+    expect(outsider.refuse.code).toBe('forbidden');
+    // everything but starting is allowed by default, as the document says
+    expect(f.run(ctx('GET', 'nwf.hu.user'))).toBeUndefined();
+    const broken = fileURLToPath(new URL('../../fixtures/bpmn/invalid/missing-scope.bpmn', import.meta.url));
+    expect(() => authorizeFilter({ policyFiles: [broken], resource: 'x', operation: 'START_PROCESS' })).toThrow(expect.objectContaining({ code: 'FILTER_OPTIONS_INVALID', path: 'options.policyFiles', message: expect.stringContaining('missing-scope.bpmn') }));
   });
 });

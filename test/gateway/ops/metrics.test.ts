@@ -5,7 +5,10 @@ import { demoConfig, startTestGateway, type TestGateway } from '../../support/ga
 describe('metrics', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway(async (dir) => ({ ...(await demoConfig(dir)), metrics: { enabled: true, port: 0 } }));
+    gateway = await startTestGateway(async (dir) => {
+      const config = await demoConfig(dir);
+      return { ...config, authenticators: [...config.authenticators, { type: 'basic', name: 'api-basic', users: 'local' }], metrics: { enabled: true, port: 0 } };
+    });
   });
   afterAll(() => gateway.stop());
 
@@ -39,19 +42,25 @@ describe('metrics', () => {
     const cookie = await login('alice', 'wonderland');
     for (const path of ['/app/whoami', '/app/whoami?x=1', '/app/some/deep/path-123']) await fetch(`${gateway.url}${path}`, { headers: { cookie } });
     await fetch(`${gateway.url}/app/x`, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' }, body: 'x' });
+    const basic = (user: string, password: string) => fetch(`${gateway.url}/app/whoami`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+    expect((await basic('bob', 'not-his')).status).toBe(401);
+    expect((await basic('bob', 'builder')).status).toBe(200);
 
     const res = await fetch(gateway.metricsUrl!);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     if (process.env.SHOW_METRICS) console.log(text.split("\n").filter((l) => /^portcullis_(http|login|token|upstream_duration_seconds_count|store_op)/.test(l)).join("\n"));
-    expect(text).toMatch(/portcullis_http_requests_total\{route="app",method="read",status="200"\} 2/);
+    expect(text).toMatch(/portcullis_http_requests_total\{route="app",method="read",status="200"\} 3/);
     expect(text).toMatch(/portcullis_http_requests_total\{route="app",method="write",status="404"\} 1/);
     expect(text).toMatch(/portcullis_logins_total\{authenticator="local",result="success"\} 1/);
     expect(text).toMatch(/portcullis_logins_total\{authenticator="login-form",result="failure"\} 1/);
-    expect(text).toMatch(/portcullis_tokens_minted_total\{audience="app"\} 1/);
+    // logins that do not pass the form count too: HTTP Basic here, the SAML and OIDC callbacks alike
+    expect(text).toMatch(/portcullis_logins_total\{authenticator="api-basic",result="failure"\} 1/);
+    expect(text).toMatch(/portcullis_logins_total\{authenticator="api-basic",result="success"\} 1/);
+    expect(text).toMatch(/portcullis_tokens_minted_total\{audience="app"\} 2/);
     expect(text).toMatch(/portcullis_token_cache_hits_total\{audience="app"\} [2-9]/);
-    expect(text).toMatch(/portcullis_upstream_duration_seconds_count\{route="app"\} 4/);
+    expect(text).toMatch(/portcullis_upstream_duration_seconds_count\{route="app"\} 5/);
     expect(text).toMatch(/portcullis_http_requests_total\{route="\/login",method="write",status="303"\} 1/);
     expect(text).toMatch(/portcullis_gateway_duration_seconds_bucket\{le="0.005",route="app"\} \d+/);
     expect(text).toMatch(/portcullis_store_operation_duration_seconds_count\{operation="get"\} \d+/);

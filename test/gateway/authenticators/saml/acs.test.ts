@@ -145,6 +145,14 @@ describe('SAML ACS: refusals, each attack on its own', () => {
     await expectRefused(insertCommentInNameId(signed, 'alice'.length), C.xmlComment);
   });
 
+  it('refuses a signed NameID with white space around it instead of trimming it into another user', async () => {
+    for (const nameId of [' alice.evil.test', 'alice.evil.test\n', '\talice.evil.test']) {
+      const { requestId } = await h.startLogin();
+      h.idp.users['padded'] = { nameId };
+      await expectRefused(h.idp.response({ user: 'padded', inResponseTo: requestId }), C.noLoginId);
+    }
+  });
+
   it('refuses an expired assertion', async () => {
     const { requestId } = await h.startLogin();
     await expectRefused(h.idp.response({ inResponseTo: requestId, timeShiftMs: -20 * 60_000 }), C.expired);

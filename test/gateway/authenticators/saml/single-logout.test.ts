@@ -45,6 +45,21 @@ describe('SAML single logout started at the gateway', () => {
     expect(back.body).toContain('did not confirm');
   });
 
+  it('a signed LogoutResponse confirms the IdP sign-out only for a request the gateway sent, and only once', async () => {
+    const forged = buildLogoutResponse({ issuer: h.idp.entityId, destination: `${SP_URL}/saml/slo`, inResponseTo: '_never-sent' });
+    const unmatched = await h.app.inject({ method: 'GET', url: sloPath(redirectUrl(`${SP_URL}/saml/slo`, 'SAMLResponse', forged, undefined, h.idp.key)) });
+    expect(unmatched.body).not.toContain('of your identity provider.'); // refused outright: InResponseTo unknown
+
+    const user = await loginAs('alice');
+    const idpAnswer = await fetch((await h.saml.logoutRedirect(user))!, { redirect: 'manual' });
+    const answerPath = sloPath(idpAnswer.headers.get('location')!);
+    expect((await h.app.inject({ method: 'GET', url: answerPath })).body).toContain('of your identity provider.');
+    // the same signed answer again (a replay from the browser history) confirms nothing more
+    const replayed = await h.app.inject({ method: 'GET', url: answerPath });
+    expect(replayed.body).not.toContain('of your identity provider.');
+    expect(replayed.body).toContain('did not confirm');
+  });
+
   it('has no IdP logout for a user whose IdP has no SLO URL', async () => {
     const noSlo = await startSp({ idp: h.idp, idpConfig: { sloUrl: undefined } });
     try {
