@@ -45,6 +45,8 @@ export interface ApprovalServiceOptions {
   /** a claim to send older than this belongs to a gateway that died while sending */
   staleSendingSeconds?: number;
   now?: () => number;
+  /** counts outcomes for metrics: held, approved, rejected, expired, sent, failed */
+  onOutcome?(route: string, outcome: 'held' | 'approved' | 'rejected' | 'expired' | 'sent' | 'failed'): void;
 }
 
 const MAX_COMMENT = 500;
@@ -121,6 +123,7 @@ export class ApprovalService implements ApprovalDesk {
       attempts: 0,
     };
     if ((await this.#o.durable.put(approvalKey(record.id), record, 'absent')) === false) throw new GatewayError('GW_INTERNAL', 500, 'an approval id was drawn twice');
+    this.#o.onOutcome?.(record.route, 'held');
     ctx.request.log.info(
       { event: AUDIT_EVENTS.approvalRequested, approval: record.id, user: requester.loginId, route: record.route, rule: record.rule, method: request.method, path: pathOnly(request.url), approvers: record.approvers, required: record.required },
       'request held for approval',
@@ -183,6 +186,7 @@ export class ApprovalService implements ApprovalDesk {
       };
       const version = await this.#o.durable.put(approvalKey(id), next, found.version);
       if (version === false) continue; // another approver or gateway came first: read again
+      if (next.state !== 'pending') this.#o.onOutcome?.(record.route, next.state === 'rejected' ? 'rejected' : 'approved');
       log.info({ event: AUDIT_EVENTS.approvalDecided, approval: id, user: who.loginId, decision, comment: text, state: next.state, requester: record.requester.loginId }, `approval request ${decision === 'approve' ? 'approved' : 'rejected'}`);
       if (next.state === 'rejected') {
         void this.#notify({ type: 'approval-rejected', to: [record.requester.loginId], key: `${id}:rejected`, data: { ...this.#placeholders(next), 'approval.rejectedBy': who.loginId, 'approval.comment': text } });
@@ -267,6 +271,7 @@ export class ApprovalService implements ApprovalDesk {
     let written = await this.#o.durable.put(approvalKey(record.id), next, version);
     if (written === false) written = await this.#o.durable.put(approvalKey(record.id), next, 'any');
     if (next.state === 'sent' || next.state === 'failed') {
+      this.#o.onOutcome?.(record.route, next.state);
       const by = approvedBy(next);
       const event = next.state === 'sent' ? AUDIT_EVENTS.approvalSent : AUDIT_EVENTS.approvalClosed;
       this.#o.log.info({ event, approval: record.id, route: record.route, requester: record.requester.loginId, approvedBy: by, status: next.result?.status, error: next.result?.error }, next.state === 'sent' ? `approved request sent upstream: ${next.result?.status}` : 'approved request could not be sent');
@@ -285,6 +290,7 @@ export class ApprovalService implements ApprovalDesk {
     const now = this.#now();
     const next: ApprovalRecord = { ...record, state: 'expired', closedAt: now };
     if ((await this.#o.durable.put(approvalKey(record.id), next, version)) === false) return;
+    this.#o.onOutcome?.(record.route, 'expired');
     log.info({ event: AUDIT_EVENTS.approvalClosed, approval: record.id, route: record.route, requester: record.requester.loginId, state: 'expired' }, 'approval request expired undecided; not sent');
     void this.#notify({ type: 'approval-expired', to: [record.requester.loginId], key: `${record.id}:expired`, data: { ...this.#placeholders(next), 'approval.expiresAt': iso(record.expiresAt) } });
   }

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
+import { GatewayError } from '../errors.js';
 import type { FilterContext } from '@portcullis/filters/types.js';
 import type { ApprovalRule } from '@portcullis/filters/builtin/approval.js';
 import type { HeldRequest, Requester } from './record.js';
 
 /** The body was larger than the rule keeps: the request is refused (413), nothing is stored. */
-export class HeldBodyTooLarge extends Error {
+export class HeldBodyTooLarge extends GatewayError {
   constructor(readonly limit: number) {
-    super(`the request body is larger than the ${limit} bytes an approval keeps`);
+    super('GW_BODY_TOO_LARGE', 413, `the request body is larger than the ${limit} bytes an approval keeps`);
   }
 }
 

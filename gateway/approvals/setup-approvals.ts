@@ -66,6 +66,7 @@ export async function setupApprovals(app: FastifyInstance, gw: GatewayContext, c
     keepClosedSeconds: config.approvals.keepClosedSeconds,
     staleSendingSeconds: config.approvals.staleSendingSeconds,
     ...(setup.now ? { now: setup.now } : {}),
+    onOutcome: (route, outcome) => gw.instruments.approvals.inc({ route, outcome }),
   });
   registerApprovalRoutes(app, gw, service);
   gw.accountSections.push(approvalSection(service));

@@ -1,3 +1,4 @@
+import { GatewayError } from '../errors.js';
 import { escapeHtml } from '../pages/html.js';
 
 /**
@@ -18,10 +19,10 @@ export interface CompiledTemplate {
   render(values: Readonly<Record<string, string>>): { subject: string; text: string; html: string };
 }
 
-export class TemplateError extends Error {
-  readonly code = 'GW_CONFIG_INVALID';
+/** A template the gateway cannot use: the start stops, naming the file and the slot. */
+export class TemplateError extends GatewayError {
   constructor(message: string) {
-    super(message);
+    super('GW_CONFIG_INVALID', 500, message);
   }
 }
 
