@@ -31,6 +31,8 @@ export class RecordingEngine {
   #verifier?: TokenVerifier;
   /** the status it answers with */
   status = 201;
+  /** HTML pages it serves on GET (path → page), for browser tests */
+  readonly pages = new Map<string, string>();
 
   async start(port = 0): Promise<string> {
     this.#server = createServer((req, res) => {
@@ -40,6 +42,8 @@ export class RecordingEngine {
         try {
           const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
           const verified = await this.#verifier!.verify(token);
+          const page = req.method === 'GET' ? this.pages.get(req.url!) : undefined;
+          if (page !== undefined) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
           this.received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString(), identity: mapIdentity(verified.claims) });
           res.writeHead(this.status, { 'content-type': 'application/json' }).end(JSON.stringify({ created: true, path: req.url }));
         } catch (err) {
