@@ -343,8 +343,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     },
   };
   // held requests live in the durable store: approvals are the gateway's own, not a filter's
+  let approvals: Awaited<ReturnType<typeof setupApprovals>> | undefined;
   if (approvalRoutesOf(config).length > 0) {
-    deps.approvals = await setupApprovals(app, context, config, {
+    deps.approvals = approvals = await setupApprovals(app, context, config, {
       durable,
       notifier: context.notifier,
       ...(notifications ? { approversOf: (a: { roles: string[]; groups: string[]; users: string[] }) => notifications!.service.profiles.matching(a) } : {}),
@@ -392,6 +393,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.addHook('onClose', async () => {
     rotation?.close();
     for (const a of authenticators) await a.close?.();
+    // what approvals and mail are writing goes to the durable store before it closes
+    await approvals?.shutdown();
+    await notifications?.close();
     if (ownsDurable) await durable.close();
     if (ownsStore) await store.close();
   });

@@ -32,7 +32,7 @@ export interface ApprovalSetup {
  * per route to send approved requests with, the status and decision endpoints, and the
  * account page section. Sweeps from the start, so a restart sends what was approved before.
  */
-export async function setupApprovals(app: FastifyInstance, gw: GatewayContext, config: PortcullisConfig, setup: ApprovalSetup): Promise<ApprovalService> {
+export async function setupApprovals(app: FastifyInstance, gw: GatewayContext, config: PortcullisConfig, setup: ApprovalSetup): Promise<ApprovalService & { shutdown(): Promise<void> }> {
   const routes = approvalRoutesOf(config);
   const modules = new Map<string, ApproverModule>();
   const refs = [...config.globalFilters.map((f, i) => ({ f, path: `globalFilters[${i}]` })), ...config.routes.flatMap((r) => r.filters.map((f, i) => ({ f, path: `routes[${r.name}].filters[${i}]` })))];
@@ -71,9 +71,10 @@ export async function setupApprovals(app: FastifyInstance, gw: GatewayContext, c
   registerApprovalRoutes(app, gw, service);
   gw.accountSections.push(approvalSection(service));
   app.addHook('onReady', async () => service.start());
-  app.addHook('onClose', async () => {
+  // the gateway calls this before it closes the durable store
+  const close = async () => {
     await service.close();
     for (const c of clients) await c.close();
-  });
-  return service;
+  };
+  return Object.assign(service, { shutdown: close });
 }

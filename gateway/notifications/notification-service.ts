@@ -22,6 +22,19 @@ export class NotificationService implements Notifier {
     this.#o = { ...options, now: options.now ?? Date.now };
   }
 
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  /** Wait for the events being queued now (the gateway closes the durable store after this). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work)).catch(() => {});
+    return work;
+  }
+
   get profiles(): Profiles {
     return this.#o.profiles;
   }
@@ -30,7 +43,11 @@ export class NotificationService implements Notifier {
     return this.#o.subscriptions;
   }
 
-  async notify(event: NotificationEvent): Promise<void> {
+  notify(event: NotificationEvent): Promise<void> {
+    return this.#track(this.#notifyAll(event));
+  }
+
+  async #notifyAll(event: NotificationEvent): Promise<void> {
     for (const login of new Set(event.to)) {
       try {
         await this.#one(event, login);
@@ -71,7 +88,11 @@ export class NotificationService implements Notifier {
    * After every login: the profile mail is sent by is brought up to date, and a login from an
    * address the user has not logged in from before (of the last few remembered) is reported.
    */
-  async afterLogin(user: { loginId: string; roles: readonly string[]; groups: readonly string[]; attributes: Readonly<Record<string, string>>; authenticator: string }, address: string): Promise<void> {
+  afterLogin(user: { loginId: string; roles: readonly string[]; groups: readonly string[]; attributes: Readonly<Record<string, string>>; authenticator: string }, address: string): Promise<void> {
+    return this.#track(this.#afterLogin(user, address));
+  }
+
+  async #afterLogin(user: { loginId: string; roles: readonly string[]; groups: readonly string[]; attributes: Readonly<Record<string, string>>; authenticator: string }, address: string): Promise<void> {
     try {
       await this.#o.profiles.record(user);
       if (await this.#o.addresses.seen(user.loginId, address)) {

@@ -23,8 +23,10 @@ export interface Notifications {
   outbox: Outbox;
   summary: DailySummary;
   mailer: Mailer;
-  /** routes, account section, start and stop with the app */
+  /** routes, account section, start with the app */
   attach(app: FastifyInstance, gw: GatewayContext): void;
+  /** stop: events being queued, the summary timer, the outbox pass; before the durable store closes */
+  close(): Promise<void>;
 }
 
 /**
@@ -83,11 +85,12 @@ export async function setupNotifications(config: PortcullisConfig, options: { du
         outbox.start();
         summary.start();
       });
-      app.addHook('onClose', async () => {
-        await summary.close();
-        await outbox.close();
-        mailer.close();
-      });
+    },
+    async close() {
+      await summary.close();
+      await service.drain();
+      await outbox.close();
+      mailer.close();
     },
   };
 }
