@@ -78,5 +78,10 @@ export interface Filter {
   readonly conditions?: StartConditions;
   /** one line for `portcullis routes`: why the filter is in this chain */
   readonly why: string;
+  /**
+   * the filter keeps the request for the gateway to send later (approval): forward
+   * authentication, where a reverse proxy sends the request itself, refuses instead
+   */
+  readonly holdsRequest?: boolean;
   run(ctx: FilterContext): FilterOutcome | Promise<FilterOutcome>;
 }

@@ -27,6 +27,8 @@ export interface ApprovalRule {
   readonly headers: readonly string[];
   /** what approvers read above the request ("Create a user account") */
   readonly description?: string;
+  /** open requests one requester may have on this route; more are refused (429) */
+  readonly maxOpenPerRequester: number;
 }
 
 export const APPROVAL_DEFAULTS = Object.freeze({
@@ -34,6 +36,8 @@ export const APPROVAL_DEFAULTS = Object.freeze({
   /** a day: long enough for someone to read their mail, short enough not to pile up */
   expiresAfterSeconds: 86_400,
   maxBodyBytes: 65_536,
+  /** held bodies live in the durable store: one user cannot fill it */
+  maxOpenPerRequester: 20,
   /** what describes the body and the intent; never credentials or client identity */
   headers: Object.freeze(['content-type', 'content-language', 'accept', 'accept-language', 'if-match', 'if-none-match', 'if-unmodified-since', 'idempotency-key']),
 });
@@ -45,7 +49,7 @@ export const APPROVAL_DEFAULTS = Object.freeze({
  */
 const NEVER_KEPT = new Set(['cookie', 'authorization', 'proxy-authorization', 'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'x-request-id']);
 
-const KNOWN = ['approvers', 'required', 'expiresAfterSeconds', 'maxBodyBytes', 'headers', 'description'];
+const KNOWN = ['approvers', 'required', 'expiresAfterSeconds', 'maxBodyBytes', 'headers', 'description', 'maxOpenPerRequester'];
 
 export function approvalFilter(options: Record<string, unknown>, deps: Partial<Pick<BuiltinFilterDeps, 'approvals' | 'identityHeaders' | 'tokenHeader'>> = {}): Filter {
   const rule = approvalRuleOf('approval', options, [...(deps.identityHeaders ?? []), ...(deps.tokenHeader ? [deps.tokenHeader] : [])]);
@@ -54,6 +58,7 @@ export function approvalFilter(options: Record<string, unknown>, deps: Partial<P
     phase: 'access',
     // last of the access phase: a request the route's policies refuse is refused, not held
     priority: 950,
+    holdsRequest: true,
     why: `holds the request until ${describeApprovers(rule)} approve${rule.required === 2 ? ' (two of them)' : ''}; sent once by the gateway then`,
     async run(ctx) {
       if (!deps.approvals) throw new FilterOptionsError('options', 'the approval filter needs the gateway (its approvals service); it cannot run elsewhere');
@@ -100,6 +105,8 @@ export function approvalRuleOf(name: string, options: Record<string, unknown>, r
   headers.forEach((h, i) => {
     if (NEVER_KEPT.has(h) || refused.has(h)) throw new FilterOptionsError(`options.headers[${i}]`, `'${h}' is never kept with a held request (credentials, session and identity headers are not replayed)`);
   });
+  const maxOpenPerRequester = options.maxOpenPerRequester ?? APPROVAL_DEFAULTS.maxOpenPerRequester;
+  if (!Number.isInteger(maxOpenPerRequester) || (maxOpenPerRequester as number) < 1) throw new FilterOptionsError('options.maxOpenPerRequester', 'must be a whole number, at least 1');
   const description = options.description;
   if (description !== undefined && (typeof description !== 'string' || description === '' || description.length > 200)) throw new FilterOptionsError('options.description', 'must be a text of 1 to 200 characters');
   return Object.freeze({
@@ -109,6 +116,7 @@ export function approvalRuleOf(name: string, options: Record<string, unknown>, r
     expiresAfterSeconds: expiresAfterSeconds as number,
     maxBodyBytes: maxBodyBytes as number,
     headers: Object.freeze([...new Set(headers)]),
+    maxOpenPerRequester: maxOpenPerRequester as number,
     ...(description ? { description: description as string } : {}),
   });
 }

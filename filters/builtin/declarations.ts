@@ -79,6 +79,8 @@ export const BUILTIN_OPTION_SCHEMAS: Record<string, z.ZodType> = {
       headers: z.array(z.string().min(1)).optional(),
       /** one line approvers read above the request */
       description: z.string().min(1).max(200).optional(),
+      /** open (undecided or unsent) requests one requester may have on the route (default 20); more get 429 */
+      maxOpenPerRequester: z.number().int().min(1).optional(),
     })
     .superRefine(asTheFilterChecks((o) => approvalRuleOf('approval', o)), shaped),
   // the policy documents are read when the chain is built (start, and check-config, which builds every chain)

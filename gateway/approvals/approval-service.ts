@@ -10,7 +10,7 @@ import { AUDIT_EVENTS } from '../ops/audit-events.js';
 import type { NotificationEvent, Notifier } from '../notifications/events.js';
 import { captureRequest, HeldBodyTooLarge, requesterOf } from './capture.js';
 import { decideRefusal, isApprover, DECIDE_REFUSALS, type Decider } from './approvers.js';
-import { APPROVAL_PREFIX, approvalKey, approvedBy, type ApprovalRecord, type HeldRequest, type Requester } from './record.js';
+import { APPROVAL_PREFIX, OPEN_STATES, approvalKey, approvedBy, type ApprovalRecord, type HeldRequest, type Requester } from './record.js';
 import { sendHeld, type SendOutcome, type SendTarget } from './send-held.js';
 
 /** An operator's function that names the approvers of one request (login ids). */
@@ -93,6 +93,12 @@ export class ApprovalService implements ApprovalDesk {
     const requester = requesterOf(ctx);
     if (!requester) return { code: 'unauthenticated', message: 'log in to ask for an approval' };
     if (!this.#o.targets.has(ctx.route.name)) throw new GatewayError('GW_INTERNAL', 500, `route ${ctx.route.name} holds requests but has no upstream to send them to`);
+    const open = (await this.#o.durable.list<ApprovalRecord>(APPROVAL_PREFIX)).filter(
+      (r) => r.value.route === ctx.route.name && r.value.requester.loginId === requester.loginId && OPEN_STATES.includes(r.value.state) && r.value.expiresAt > this.#now(),
+    ).length;
+    if (open >= rule.maxOpenPerRequester) {
+      return { code: 'rate-limited', message: `you have ${open} requests waiting for approval on this route; wait until some are decided`, detail: { open, limit: rule.maxOpenPerRequester } };
+    }
     let request: HeldRequest;
     try {
       request = await captureRequest(ctx, rule);

@@ -190,7 +190,7 @@ describe('approval rules: two approvals, expiry', () => {
 
   beforeAll(async () => {
     await engine.start();
-    gateway = await startTestGateway((dir) => approvalConfig(dir, engine.url, { required: 2 }));
+    gateway = await startTestGateway((dir) => approvalConfig(dir, engine.url, { required: 2, maxOpenPerRequester: 3 }));
     expiring = await startTestGateway((dir) => approvalConfig(dir, engine.url, { expiresAfterSeconds: 1 }));
     engine.trust(gateway.url, 'portcullis-approvals');
   });
@@ -214,6 +214,17 @@ describe('approval rules: two approvals, expiry', () => {
     expect(second.json()).toMatchObject({ state: 'sent' });
     expect(engine.received.length).toBe(1);
     expect(engine.received[0]!.identity.approval?.approvedBy).toEqual(['bob', 'dave']);
+  });
+
+  it('one requester cannot pile up open requests: past the limit, 429 and nothing held', async () => {
+    const carol = await loggedIn(gateway.url, 'carol');
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await carol.request('POST', '/admin-api/users', JSON.stringify({ loginId: `pile-${i}` }), JSON_HEADERS));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 429]);
+    expect(answers[3]!.json().code).toBe('GW_RATE_LIMITED');
+    // another requester is not affected
+    const erin = await loggedIn(gateway.url, 'erin');
+    expect((await erin.request('POST', '/admin-api/users', NEW_USER, JSON_HEADERS)).status).toBe(202);
   });
 
   it('an expired request is never sent, and cannot be approved any more', async () => {
@@ -274,5 +285,38 @@ export async function ownerOf({ request, requester, route }) {
     expect(broken.status).toBe(503);
     expect(broken.json().code).toBe('GW_APPROVAL_UNAVAILABLE');
     expect(gateway.logs()).toContain('the approver module failed');
+  });
+});
+
+describe('approval routes under forward authentication', () => {
+  const engine = new RecordingEngine();
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    await engine.start();
+    gateway = await startTestGateway(async (dir) => ({
+      ...(await approvalConfig(dir, engine.url)),
+      server: { trustedProxies: ['127.0.0.1'] },
+      forwardAuth: { enabled: true, trustedProxies: ['127.0.0.1'] },
+    }));
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await engine.stop();
+  });
+
+  it('a proxy asking whether it may send a request that needs approval is refused (403), and nothing is held', async () => {
+    const before = (await gateway.context.durable.list('approval/')).length;
+    const answer = await fetch(`${gateway.url}/auth/verify`, {
+      headers: { authorization: basicAuth('carol'), 'x-forwarded-method': 'POST', 'x-forwarded-uri': '/admin-api/users', 'x-forwarded-host': new URL(gateway.url).host, accept: 'application/json' },
+    });
+    // a 2xx would let the proxy send it without approval
+    expect(answer.status).toBe(403);
+    expect((await gateway.context.durable.list('approval/')).length).toBe(before);
+    // a read on the same route is answered as usual
+    const read = await fetch(`${gateway.url}/auth/verify`, {
+      headers: { authorization: basicAuth('carol'), 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/admin-api/users/frank', 'x-forwarded-host': new URL(gateway.url).host },
+    });
+    expect(read.status).toBe(200);
   });
 });

@@ -67,8 +67,8 @@ export class RecordingEngine {
 }
 
 /** The approval route: POSTs that create users are held for one (or two) approvers of role `approver`. */
-export async function approvalConfig(dir: string, upstream: string, more: Partial<PortcullisConfigInput> & { required?: 1 | 2; expiresAfterSeconds?: number; issuer?: string } = {}): Promise<PortcullisConfigInput> {
-  const { required = 1, expiresAfterSeconds = 3600, issuer = 'portcullis-approvals', ...rest } = more;
+export async function approvalConfig(dir: string, upstream: string, more: Partial<PortcullisConfigInput> & { required?: 1 | 2; expiresAfterSeconds?: number; issuer?: string; maxOpenPerRequester?: number } = {}): Promise<PortcullisConfigInput> {
+  const { required = 1, expiresAfterSeconds = 3600, issuer = 'portcullis-approvals', maxOpenPerRequester = 20, ...rest } = more;
   await writeUsersFile(dir, APPROVAL_USERS);
   return {
     authenticators: [
@@ -87,7 +87,7 @@ export async function approvalConfig(dir: string, upstream: string, more: Partia
           {
             use: 'approval',
             when: { methods: ['POST', 'PUT', 'DELETE'], paths: ['/admin-api/users/**', '/admin-api/users'] },
-            options: { approvers: { roles: ['approver'] }, required, expiresAfterSeconds, maxBodyBytes: 1024, description: 'Create or change a user account' },
+            options: { approvers: { roles: ['approver'] }, required, expiresAfterSeconds, maxBodyBytes: 1024, maxOpenPerRequester, description: 'Create or change a user account' },
           },
         ],
       },
