@@ -36,6 +36,7 @@ describe('notification mail', () => {
         return approvalConfig(dir, engine.url, {
           server: { trustedProxies: ['127.0.0.1'] },
           loginThrottle: { maxFailuresPerUser: 3, maxEntryRequestsPerAddress: 10_000 },
+          metrics: { enabled: true, port: 0 },
           notifications: {
             enabled: true,
             smtp: { host: '127.0.0.1', port: smtp.port, security: 'starttls', caFile: certs.ca.cert, user: 'portcullis', password: 'env://SMTP_PASSWORD' },
@@ -202,12 +203,16 @@ describe('notification mail', () => {
     expect(waiting.length).toBeGreaterThanOrEqual(3);
     expect(gateway.logs()).toMatch(/"event":"mail-failed"/);
     expect(gateway.logs()).toMatch(/"outboxSize":\d+/);
+    const metrics = await (await fetch(gateway.metricsUrl!)).text();
+    expect(Number(/^portcullis_mail_outbox_messages (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(metrics).toMatch(/^portcullis_mail_failures_total\{final="false"\} [1-9]/m);
     const arrivedBefore = smtp.received.length;
 
     await smtp.start(); // the same port
     await smtp.waitFor(() => ids.every((id) => smtp.to('bob@example.test').some((m) => m.parsed.text!.includes(id))), 15_000, 'the queued mails');
     await new Promise((r) => setTimeout(r, 1500));
     expect((await gateway.context.durable.list('outbox/')).length).toBe(0);
+    expect(await (await fetch(gateway.metricsUrl!)).text()).toMatch(/^portcullis_mail_outbox_messages 0$/m);
     // each exactly once
     for (const id of ids) expect(smtp.to('bob@example.test').filter((m) => m.parsed.text!.includes(id)).length).toBe(1);
     expect(smtp.received.length).toBeGreaterThan(arrivedBefore);
