@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
 import { secretRef } from './common.js';
+import { parseCron } from '../cron.js';
 
 const N = DEFAULTS.notifications;
 
@@ -58,7 +59,17 @@ export const notificationsSchema = z.strictObject({
   /** per event: the default subscription, mandatory, disabled */
   events: z.partialRecord(z.enum(NOTIFICATION_EVENT_NAMES), eventSettingSchema).default({}),
   /** the daily summary: a Quartz cron expression, seconds first (`0 0 7 * * ?`), in the gateway's time zone (UTC unless TZ is set) */
-  summarySchedule: z.string().min(1).default(N.summarySchedule),
+  summarySchedule: z
+    .string()
+    .min(1)
+    .default(N.summarySchedule)
+    .superRefine((expr, ctx) => {
+      try {
+        parseCron(expr);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** how many client addresses are remembered per user for `new-address-login` */
   rememberAddresses: z.number().int().min(1).max(100).default(N.rememberAddresses),
   outbox: z

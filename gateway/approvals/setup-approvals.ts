@@ -32,20 +32,36 @@ export interface ApprovalSetup {
  * per route to send approved requests with, the status and decision endpoints, and the
  * account page section. Sweeps from the start, so a restart sends what was approved before.
  */
-export async function setupApprovals(app: FastifyInstance, gw: GatewayContext, config: PortcullisConfig, setup: ApprovalSetup): Promise<ApprovalService & { shutdown(): Promise<void> }> {
-  const routes = approvalRoutesOf(config);
-  const modules = new Map<string, ApproverModule>();
-  const refs = [...config.globalFilters.map((f, i) => ({ f, path: `globalFilters[${i}]` })), ...config.routes.flatMap((r) => r.filters.map((f, i) => ({ f, path: `routes[${r.name}].filters[${i}]` })))];
-  for (const { f, path } of refs) {
-    const spec = f.use === 'approval' ? ((f.options.approvers as { module?: string } | undefined)?.module) : undefined;
-    if (spec && !modules.has(spec)) modules.set(spec, await loadOperatorFunction<ApproverModule>(spec, gw.configDir, `${path}.options.approvers.module`));
-  }
-  const targets = new Map<string, ApprovalRouteTarget>();
-  const clients: UpstreamClient[] = [];
-  for (const route of routes) {
+/**
+ * What start refuses about approval rules beyond their options (check-config runs it too): a
+ * rule on a route without an upstream, an approver module that cannot be loaded.
+ */
+export async function loadApprovalModules(config: PortcullisConfig, configDir: string): Promise<Map<string, ApproverModule>> {
+  for (const route of approvalRoutesOf(config)) {
     if (route.upstream === undefined) {
       throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}]: an approval filter needs a route the gateway proxies (with an upstream): held requests are sent by the gateway itself`);
     }
+  }
+  const modules = new Map<string, ApproverModule>();
+  const refs = [...config.globalFilters.map((f, i) => ({ f, path: `globalFilters[${i}]` })), ...config.routes.flatMap((r) => r.filters.map((f, i) => ({ f, path: `routes[${r.name}].filters[${i}]` })))];
+  for (const { f, path } of refs) {
+    const spec = f.use === 'approval' ? (f.options.approvers as { module?: string } | undefined)?.module : undefined;
+    if (!spec || modules.has(spec)) continue;
+    try {
+      modules.set(spec, await loadOperatorFunction<ApproverModule>(spec, configDir, `${path}.options.approvers.module`));
+    } catch (err) {
+      throw new GatewayError('GW_CONFIG_INVALID', 500, (err as Error).message, { cause: err });
+    }
+  }
+  return modules;
+}
+
+export async function setupApprovals(app: FastifyInstance, gw: GatewayContext, config: PortcullisConfig, setup: ApprovalSetup): Promise<ApprovalService & { shutdown(): Promise<void> }> {
+  const routes = approvalRoutesOf(config);
+  const modules = await loadApprovalModules(config, gw.configDir);
+  const targets = new Map<string, ApprovalRouteTarget>();
+  const clients: UpstreamClient[] = [];
+  for (const route of routes) {
     const upstream = setup.upstreamOf(route);
     const client = new UpstreamClient({ route: route.name, upstream, config: route.upstreamClient, configDir: gw.configDir, log: gw.log });
     clients.push(client);
