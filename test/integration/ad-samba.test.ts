@@ -2,9 +2,9 @@
  * The ldap authenticator against a real Active Directory: Samba's AD DC, provisioned by the
  * harness (test/support/samba-ad.ts). Logins by sAMAccountName and userPrincipalName, nested
  * groups through LDAP_MATCHING_RULE_IN_CHAIN, LDAPS with the DC's own certificate, AD's bind
- * sub-errors, and group searches larger than AD's MaxPageSize. (Samba cannot age a password
- * within a test, so 532 is covered by the unit test of the reasons table.) The slowest LDAP suite
- * (provisioning takes 20–40 s): run it alone with `npx vitest run test/integration/ad-samba.test.ts`.
+ * sub-errors (532 from a password the harness ages past the domain's maximum age), and group
+ * searches larger than AD's MaxPageSize. The slowest LDAP suite (provisioning takes 20–40 s):
+ * run it alone with `npx vitest run test/integration/ad-samba.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PortcullisConfigInput } from '../../config/schema/index.js';
@@ -50,7 +50,7 @@ describe.runIf(isRoot)('Active Directory (Samba AD DC; needs root for its loopba
   }, 240_000);
   afterAll(async () => {
     await gw?.stop();
-    await dc?.stop();
+    await dc?.close();
   });
 
   const login = async (user: string, password: string) => {
@@ -92,6 +92,7 @@ describe.runIf(isRoot)('Active Directory (Samba AD DC; needs root for its loopba
     ['ad-dis', '533', 'Dis-Passw0rd!', 'Your account is disabled'],
     ['ad-exp', '701', 'Exp-Passw0rd!', 'Your account has expired'],
     ['ad-must', '773', 'Must-Passw0rd!', 'You must change your password'],
+    ['ad-old', '532', 'Old-Passw0rd!', 'Your password has expired'],
   ])('%s with the right password (AD data %s) is told why; with a wrong one, nothing', async (user, _code, password, message) => {
     const right = await login(user, password);
     expect(right.answer.status).toBe(403);
