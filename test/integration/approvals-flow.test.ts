@@ -176,6 +176,31 @@ describe('approval filter: hold, decide, send once', () => {
     expect(after.text).not.toContain('<b>fine</b>');
   });
 
+  it('the account page section lists what bob may decide and carol’s own requests; its form decides', async () => {
+    const { carol, answer } = await ask(JSON.stringify({ loginId: '<img src=x onerror=alert(1)>' }));
+    const { approvalId } = answer.json();
+    const bob = await loggedIn(gateway.url, 'bob');
+    const sessionOf = async (client: typeof bob) =>
+      (await gateway.context.sessions.load({ headers: { cookie: [...client.jar].map(([k, v]) => `${k}=${v}`).join('; ') }, cookies: Object.fromEntries(client.jar), log: gateway.context.log } as never))!;
+    const section = gateway.context.accountSections.find((s) => s.id === 'approvals')!;
+    const bobSession = await sessionOf(bob);
+    const html = await section.render({ request: {} as never, session: bobSession, csrf: bobSession.record.csrf });
+    expect(html).toContain(`id="approval-${approvalId}"`);
+    expect(html).toContain(`action="/account/approvals/${approvalId}/decision"`);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img');
+    const carolSession = await sessionOf(carol);
+    const own = await section.render({ request: {} as never, session: carolSession, csrf: carolSession.record.csrf });
+    expect(own).not.toContain(`action="/account/approvals/${approvalId}/decision"`);
+    expect(own).toContain(`href="/approvals/${approvalId}"`);
+
+    expect((await bob.postForm(`/account/approvals/${approvalId}/decision`, { decision: 'reject', comment: 'no' })).status).toBe(403);
+    const posted = await bob.postForm(`/account/approvals/${approvalId}/decision`, { decision: 'reject', comment: 'not like this', csrf: bobSession.record.csrf });
+    expect(posted.status).toBe(303);
+    expect(posted.location).toMatch(/^\/account\?notice=You%20rejected/);
+    expect((await carol.get(`/approvals/${approvalId}`, { accept: 'application/json' })).json().state).toBe('rejected');
+  });
+
   it('no password, session id or token in the log', async () => {
     const logs = gateway.logs();
     for (const user of Object.values(APPROVAL_USERS)) expect(logs).not.toContain(user.password);
