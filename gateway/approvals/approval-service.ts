@@ -11,14 +11,11 @@ import type { NotificationEvent, Notifier } from '../notifications/events.js';
 import { captureRequest, HeldBodyTooLarge, requesterOf } from './capture.js';
 import { decideRefusal, isApprover, DECIDE_REFUSALS, type Decider } from './approvers.js';
 import { APPROVAL_PREFIX, OPEN_STATES, approvalKey, approvedBy, type ApprovalRecord, type HeldRequest, type Requester } from './record.js';
-import { sendHeld, type SendOutcome, type SendTarget } from './send-held.js';
+import type { SendOutcome, SendTarget } from './send-held.js';
+import { askApproverModule, type ApproverModule } from './approver-module.js';
+import { dispatchApproved, finishSending, type SendingDeps } from './dispatch-approved.js';
 
-/** An operator's function that names the approvers of one request (login ids). */
-export type ApproverModule = (input: {
-  request: { method: string; url: string; headers: Readonly<Record<string, string>>; body: string };
-  requester: Readonly<Requester>;
-  route: string;
-}) => readonly string[] | Promise<readonly string[]>;
+export type { ApproverModule } from './approver-module.js';
 
 export interface ApprovalRouteTarget extends SendTarget {
   audience: string;
@@ -50,8 +47,6 @@ export interface ApprovalServiceOptions {
 }
 
 const MAX_COMMENT = 500;
-/** a module that takes longer is treated as failing: the request is not held half-decided */
-const MODULE_TIMEOUT_MS = 5_000;
 const CAS_ATTEMPTS = 8;
 
 /**
@@ -67,9 +62,12 @@ export class ApprovalService implements ApprovalDesk {
   #sweeping: Promise<void> | undefined;
   #closed = false;
 
+  readonly #sending: SendingDeps;
+
   constructor(options: ApprovalServiceOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#sending = { durable: options.durable, targets: options.targets, mint: options.mint, instanceId: options.instanceId, log: options.log, now: this.#now, closed: (next) => this.#closedAfterSending(next) };
   }
 
   /** Start sweeping: at once (a restart sends what was approved before), then every `sweepSeconds`. */
@@ -232,64 +230,27 @@ export class ApprovalService implements ApprovalDesk {
     }
   }
 
-  /** Claim an approved request and send it; answers the record afterwards (undefined: another gateway has it). */
-  async #dispatch(id: string): Promise<ApprovalRecord | undefined> {
-    const found = await this.#o.durable.get<ApprovalRecord>(approvalKey(id));
-    if (!found || found.value.state !== 'approved') return found?.value;
-    const record = found.value;
-    const now = this.#now();
-    if (record.expiresAt <= now && record.attempts > 0) {
-      // approved, but the upstream stayed unreachable until the request expired
-      return this.#finish(record, found.version, { kind: 'failed', error: `the upstream could not be reached before the request expired (${record.result?.error ?? 'unreachable'})` });
-    }
-    const claimed: ApprovalRecord = { ...record, state: 'sending', claim: { by: this.#o.instanceId, at: now } };
-    const version = await this.#o.durable.put(approvalKey(id), claimed, found.version);
-    if (version === false) return (await this.#o.durable.get<ApprovalRecord>(approvalKey(id)))?.value; // another gateway claimed it
-    const target = this.#o.targets.get(record.route);
-    let outcome: SendOutcome;
-    if (!target) outcome = { kind: 'failed', error: `route ${record.route} is no longer configured` };
-    else {
-      try {
-        outcome = await sendHeld(claimed, await this.#o.mint(claimed, target.audience), target);
-      } catch (err) {
-        outcome = { kind: 'failed', error: (err as Error).message };
-      }
-    }
-    return this.#finish(claimed, version, outcome);
+  #dispatch(id: string): Promise<ApprovalRecord | undefined> {
+    return dispatchApproved(id, this.#sending);
   }
 
-  async #finish(record: ApprovalRecord, version: number, outcome: SendOutcome): Promise<ApprovalRecord> {
-    const now = this.#now();
-    let next: ApprovalRecord;
-    if (outcome.kind === 'unreachable' && record.expiresAt > now) {
-      const attempts = record.attempts + 1;
-      const { claim: _claim, ...rest } = record;
-      next = { ...rest, state: 'approved', attempts, nextAttemptAt: now + Math.min(300, 2 ** Math.min(attempts, 8)) * 1000, result: { error: outcome.error, at: now } };
-      this.#o.log.warn({ approval: record.id, route: record.route, attempts, error: outcome.error }, 'an approved request could not reach its upstream; it will be tried again');
-    } else {
-      const result =
-        outcome.kind === 'answered'
-          ? { status: outcome.status, body: outcome.body, at: now, ...(outcome.contentType ? { contentType: outcome.contentType } : {}) }
-          : { error: outcome.error, at: now };
-      next = { ...record, state: outcome.kind === 'answered' ? 'sent' : 'failed', result, closedAt: now };
-    }
-    // we hold the claim: nobody else writes a `sending` record, but a slow store may have lost the race to a sweep
-    let written = await this.#o.durable.put(approvalKey(record.id), next, version);
-    if (written === false) written = await this.#o.durable.put(approvalKey(record.id), next, 'any');
-    if (next.state === 'sent' || next.state === 'failed') {
-      this.#o.onOutcome?.(record.route, next.state);
-      const by = approvedBy(next);
-      const event = next.state === 'sent' ? AUDIT_EVENTS.approvalSent : AUDIT_EVENTS.approvalClosed;
-      this.#o.log.info({ event, approval: record.id, route: record.route, requester: record.requester.loginId, approvedBy: by, status: next.result?.status, error: next.result?.error }, next.state === 'sent' ? `approved request sent upstream: ${next.result?.status}` : 'approved request could not be sent');
-      const last = next.decisions.at(-1);
-      void this.#notify({
-        type: 'approval-approved',
-        to: [record.requester.loginId],
-        key: `${record.id}:approved`,
-        data: { ...this.#placeholders(next), 'approval.approvedBy': by.join(', '), 'approval.comment': last?.comment ?? '', 'approval.upstreamStatus': next.result?.status !== undefined ? String(next.result.status) : `not sent (${next.result?.error ?? 'error'})` },
-      });
-    }
-    return next;
+  #finish(record: ApprovalRecord, version: number, outcome: SendOutcome): Promise<ApprovalRecord> {
+    return finishSending(record, version, outcome, this.#sending);
+  }
+
+  /** A request left `sending` for good (sent or failed): count, audit, tell the requester. */
+  #closedAfterSending(next: ApprovalRecord): void {
+    this.#o.onOutcome?.(next.route, next.state as 'sent' | 'failed');
+    const by = approvedBy(next);
+    const event = next.state === 'sent' ? AUDIT_EVENTS.approvalSent : AUDIT_EVENTS.approvalClosed;
+    this.#o.log.info({ event, approval: next.id, route: next.route, requester: next.requester.loginId, approvedBy: by, status: next.result?.status, error: next.result?.error }, next.state === 'sent' ? `approved request sent upstream: ${next.result?.status}` : 'approved request could not be sent');
+    const last = next.decisions.at(-1);
+    void this.#notify({
+      type: 'approval-approved',
+      to: [next.requester.loginId],
+      key: `${next.id}:approved`,
+      data: { ...this.#placeholders(next), 'approval.approvedBy': by.join(', '), 'approval.comment': last?.comment ?? '', 'approval.upstreamStatus': next.result?.status !== undefined ? String(next.result.status) : `not sent (${next.result?.error ?? 'error'})` },
+    });
   }
 
   async #expire(version: number, record: ApprovalRecord, log: Logger): Promise<void> {
@@ -304,18 +265,7 @@ export class ApprovalService implements ApprovalDesk {
   async #moduleApprovers(spec: string, request: HeldRequest, requester: Requester, route: string): Promise<string[] | undefined> {
     const fn = this.#o.modules.get(spec);
     if (!fn) throw new GatewayError('GW_INTERNAL', 500, `approver module ${spec} was not loaded`);
-    try {
-      let timer: NodeJS.Timeout | undefined;
-      const named = await Promise.race([
-        Promise.resolve(fn({ request: { method: request.method, url: request.url, headers: request.headers, body: Buffer.from(request.body, 'base64').toString('utf8') }, requester, route })),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${MODULE_TIMEOUT_MS} ms`)), MODULE_TIMEOUT_MS))),
-      ]).finally(() => clearTimeout(timer));
-      if (!Array.isArray(named) || !named.every((u) => typeof u === 'string' && u !== '')) throw new Error('did not answer a list of login ids');
-      return named as string[];
-    } catch (err) {
-      this.#o.log.error({ module: spec, route, err: { message: (err as Error).message } }, 'the approver module failed; the request is not held');
-      return undefined;
-    }
+    return askApproverModule(fn, { request: { method: request.method, url: request.url, headers: request.headers, body: Buffer.from(request.body, 'base64').toString('utf8') }, requester, route }, spec, this.#o.log);
   }
 
   #placeholders(record: ApprovalRecord): Record<string, string> {
