@@ -15,8 +15,8 @@ export interface SendingDeps {
   closed(next: ApprovalRecord): void;
 }
 
-/** the longest wait between attempts to reach an unreachable upstream */
-const MAX_RETRY_SECONDS = 300;
+/** the longest wait between attempts to reach an unreachable upstream (2, 4, … 256 s) */
+const MAX_RETRY_SECONDS = 256;
 
 /**
  * Claim an approved request and send it. The claim (approved → sending, a compare-and-set) is
