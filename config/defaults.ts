@@ -71,6 +71,15 @@ export const DEFAULTS = {
       queryTimeoutMs: 5_000,
     },
   },
+  vault: {
+    /** long enough for `github_enterprise_token_readonly`, short enough for a log line */
+    keyMaxLength: 64,
+    /** a PEM private key fits; a file does not belong in the vault */
+    valueMaxBytes: 8192,
+    perUser: 100,
+    /** the credentials filter reads on every request; a change elsewhere shows within a second */
+    readCacheMs: 1_000,
+  },
   operations: {
     tls: { minVersion: 'TLSv1.2' },
     shutdown: {

@@ -73,6 +73,12 @@ export const ERROR_CODES = {
   JWKS_UNAVAILABLE: 503,
   /** the JWKS URL answered, but not with a usable key set */
   JWKS_INVALID: 502,
+  /** the vault has no credential of that name for the token's user (the message names the key) */
+  VAULT_CREDENTIAL_MISSING: 404,
+  /** the gateway refused the vault call: the token is not (or no longer) valid there, or not allowed */
+  VAULT_REFUSED: 403,
+  /** the gateway's vault API could not be reached, or answered something unusable */
+  VAULT_UNAVAILABLE: 503,
   /** bad options at start-up; the message names the option's path */
   OPTIONS_INVALID: 500,
   /** a development shortcut was asked for under NODE_ENV=production */
@@ -84,6 +90,7 @@ export type EngineClientErrorCode = keyof typeof ERROR_CODES;
 const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
+  404: 'Not Found',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

@@ -55,6 +55,9 @@ import { approvalRoutesOf, setupApprovals } from './approvals/setup-approvals.js
 import { SILENT_NOTIFIER } from './notifications/events.js';
 import { setupNotifications, type Notifications } from './notifications/setup-notifications.js';
 import type { LockoutListener } from './login/throttle.js';
+import { createVault, credentialsAccountSection, filterCredentials, wireVault } from './vault/create-vault.js';
+import type { Vault } from './vault/vault.js';
+import { credentialHeaderNames } from '@portcullis/filters/builtin/credentials.js';
 
 export interface GatewayOptions {
   /** folder of the configuration file; relative paths in it resolve from here */
@@ -184,6 +187,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   let keys: SigningKeys;
   let authenticators: Authenticator[];
   let durable: DurableStore | undefined;
+  let vault: Vault | undefined;
   let notifications: Notifications | undefined;
   // a lockout is mailed to the account's owner (when mail is on); it never holds up the login answer
   const onLockout: LockoutListener = (login, seconds, address) => void notifications?.service.lockedOut(login, seconds, address);
@@ -191,6 +195,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const ownsDurable = !options.durable;
   try {
     durable = options.durable ?? (await createDurableStore(config, dataDir, { configDir: options.configDir, env, log }));
+    vault = await createVault({ config, configDir: options.configDir, dataDir, log }, durable, env);
     notifications = await setupNotifications(config, { durable, configDir: options.configDir, publicUrl, log, env, instruments });
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
@@ -268,6 +273,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     }),
   };
 
+  if (vault) context.accountSections.push(credentialsAccountSection(context, vault));
+
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     childLoggerFactory: lazyChildLoggerFactory,
@@ -310,6 +317,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     return rotation ? rotation.jwks() : jwksOf(keys);
   });
   registerEntryRateLimit(app, context);
+  wireVault(app, context, vault, () => (rotation ? rotation.jwks() : jwksOf(keys)), config.tokens.issuer ?? publicUrl);
+  for (const section of context.accountSections) await section.register?.(app);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
@@ -319,6 +328,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const identityHeaders = [
     ...headerAuthenticatorHeaders(config.authenticators),
     ...identityHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
+    ...credentialHeaderNames([...config.globalFilters, ...config.routes.flatMap((r) => r.filters)]),
   ];
   const stripper = new ClientHeaderStripper([config.tokens.header, ...identityHeaders, ...config.server.stripHeaders]);
   const deps: BuiltinFilterDeps = {
@@ -329,6 +339,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     forwardedProto: () => publicProto, // parsed once: this runs on every proxied request
     counters: store, // rate-limit filters count in the session store: shared by every gateway on Redis
     configDir: options.configDir,
+    credentials: filterCredentials(vault),
     tokenFor(ctx) {
       const caller = ctx.caller;
       if (!caller) throw new GatewayError('GW_INTERNAL', 500, 'token requested for a request without a caller');

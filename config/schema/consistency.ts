@@ -12,6 +12,8 @@ interface CheckedConfig {
   authenticators: Array<{ name: string; type: string }>;
   routes: Array<{ name: string; prefix: string; upstream?: string; host?: string; policy?: { stepUp?: string | undefined } }>;
   forwardAuth: { enabled: boolean; trustedProxies: string[]; cacheSeconds: number };
+  vault?: { masterKeys: unknown[]; demoKey: boolean };
+  globalFilters?: Array<{ use: string }>;
 }
 
 type Ctx = z.core.$RefinementCtx<CheckedConfig>;
@@ -53,6 +55,7 @@ export function checkConsistency(config: CheckedConfig, ctx: Ctx): void {
   unique(ctx, config.routes, 'routes', 'name', (r) => r.name, 'route name');
   unique(ctx, config.routes, 'routes', 'prefix', (r) => (r.host ? `${r.prefix} on host ${r.host}` : r.prefix), 'route prefix');
   checkForwardAuth(config, ctx);
+  checkVaultNeeded(config, ctx);
   config.routes.forEach((route, i) => {
     if (route.upstream === undefined) return;
     const url = new URL(route.upstream);
@@ -90,6 +93,18 @@ function checkForwardAuth(config: CheckedConfig, ctx: Ctx): void {
     }
     if (route.host !== undefined && route.upstream !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'host'], message: 'matches forward-authentication requests only: remove upstream, or match by prefix', input: route.host });
+    }
+  });
+}
+
+/** A `credentials` filter reads the vault: without a master key the gateway could not start. */
+function checkVaultNeeded(config: CheckedConfig, ctx: Ctx): void {
+  if (!config.vault || config.vault.masterKeys.length > 0 || config.vault.demoKey) return;
+  const uses = (filters: unknown) => Array.isArray(filters) && filters.some((f) => (f as { use?: string }).use === 'credentials');
+  const global = uses(config.globalFilters);
+  config.routes.forEach((route, i) => {
+    if (global || uses((route as { filters?: unknown }).filters)) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'filters'], message: "the 'credentials' filter needs the vault: configure vault.masterKeys (or vault.demoKey for a demo)" });
     }
   });
 }

@@ -10,6 +10,7 @@ import { forwardAuthSchema } from './forward-auth.js';
 import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
 import { approvalsSchema, notificationsSchema } from './notifications.js';
 import { durableSchemaWith } from './durable.js';
+import { vaultSchema } from './vault.js';
 
 export const serverSchema = z.strictObject({
   host: z.string().default(DEFAULTS.server.host),
@@ -131,6 +132,8 @@ export const portcullisConfigSchema = z.strictObject({
   server: serverSchema.default(() => serverSchema.parse({})),
   session: sessionSchema.default(() => sessionSchema.parse({})),
   durable: durableSchema.default(() => durableSchema.parse({})),
+  /** per-user encrypted third-party credentials: docs/vault.md */
+  vault: vaultSchema.default(() => vaultSchema.parse({})),
   loginThrottle: loginThrottleSchema.default(() => loginThrottleSchema.parse({})),
   tokens: tokensSchema.default(() => tokensSchema.parse({})),
   authenticators: z.array(authenticatorSchema).min(1, 'at least one authenticator is needed'),

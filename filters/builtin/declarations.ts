@@ -7,6 +7,7 @@ import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
 import { approvalRuleOf } from './approval.js';
+import { credentialsFilter } from './credentials.js';
 
 /**
  * Every built-in filter's options as a zod schema, declared to the configuration schema,
@@ -83,6 +84,9 @@ export const BUILTIN_OPTION_SCHEMAS: Record<string, z.ZodType> = {
       maxOpenPerRequester: z.number().int().min(1).optional(),
     })
     .superRefine(asTheFilterChecks((o) => approvalRuleOf('approval', o)), shaped),
+  credentials: z
+    .strictObject({ headers: z.record(z.string(), z.string()).refine((h) => Object.keys(h).length > 0, 'must name at least one header') })
+    .superRefine(asTheFilterChecks((o) => credentialsFilter(o, { tokenFor: () => '', tokenHeader: '', tokenScheme: '', identityHeaders: [], forwardedProto: () => '' })), shaped),
   // the policy documents are read when the chain is built (start, and check-config, which builds every chain)
   authorize: z.strictObject({
     policyFiles: z.array(z.string().min(1)).min(1),

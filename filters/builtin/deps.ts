@@ -24,6 +24,8 @@ export interface BuiltinFilterDeps {
   configDir?: string;
   /** the gateway's approvals (gateway/approvals/): the approval filter hands it the request to hold */
   approvals?: ApprovalDesk;
+  /** the caller's own credential values from the vault (undefined where none is stored); absent when the vault is off */
+  credentials?(ctx: FilterContext, keys: readonly string[]): Promise<ReadonlyMap<string, string | undefined>>;
 }
 
 /** Where the approval filter leaves a request it holds. */

@@ -10,6 +10,7 @@ import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
 import { authorizeFilter } from './authorize.js';
 import { approvalFilter } from './approval.js';
+import { credentialsFilter } from './credentials.js';
 // declares every built-in's options schema and the condition validator to the configuration schema
 import './declarations.js';
 
@@ -30,6 +31,7 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   audit: (o) => auditFilter(o),
   authorize: (o, deps) => authorizeFilter(o, deps),
   approval: (o, deps) => approvalFilter(o, deps),
+  credentials: (o, deps) => credentialsFilter(o, deps),
 };
 
 /**

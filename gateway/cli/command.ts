@@ -37,7 +37,9 @@ export type CliErrorCode =
   | 'CLI_PASSWORD_EMPTY'
   | 'CLI_PASSWORD_MISMATCH'
   | 'CLI_PASSWORD_TOO_LONG'
-  | 'CLI_USERS_FILE_AMBIGUOUS';
+  | 'CLI_USERS_FILE_AMBIGUOUS'
+  | 'CLI_NOT_FOUND'
+  | 'CLI_VALUE_EMPTY';
 
 /** A command-line failure with a stable code and the exit code to leave with. */
 export class CliError extends GatewayError {

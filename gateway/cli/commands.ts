@@ -11,6 +11,8 @@ import { routesCommand } from './routes.js';
 import { policyCommand } from './policy.js';
 import { certsCommand } from '../certs/certs-command.js';
 import { mailCommand } from './mail.js';
+import { credentialsCommand } from './credentials.js';
+import { vaultCommand } from './vault.js';
 
 export const commands: CliCommand[] = [
   startCommand,
@@ -21,4 +23,6 @@ export const commands: CliCommand[] = [
   policyCommand,
   certsCommand,
   mailCommand,
+  credentialsCommand,
+  vaultCommand,
 ];

@@ -76,3 +76,13 @@ export async function readNewPassword(io: CliIO, login: string): Promise<string>
   }
   return check(await firstLineOfStdin(io));
 }
+
+/**
+ * Read one secret value (a vault credential): a hidden prompt on a terminal, asked once, or
+ * the first line of stdin. Never echoed, printed or put in an error message.
+ */
+export async function readSecretLine(io: CliIO, prompt: string): Promise<string> {
+  const value = io.stdin.isTTY && typeof io.stdin.setRawMode === 'function' ? await promptHidden(io, prompt) : await firstLineOfStdin(io);
+  if (value.length === 0) throw new CliError('CLI_VALUE_EMPTY', 'the value is empty; nothing was stored');
+  return value;
+}

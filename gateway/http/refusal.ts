@@ -64,6 +64,11 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
     if (url && options.browserLogin === 'status') return reply.code(401).header('location', url).send({ statusCode: 401, code: 'GW_STEP_UP', error: 'Unauthorized', message: reason.message });
     if (url) return reply.redirect(url, 302);
   }
+  if (reason.code === 'credential-missing') {
+    // the user can fix this themselves: a browser goes to the form, an API client learns the key
+    if (prefersHtml(request)) return reply.redirect('/account#credentials', 303);
+    return reply.code(403).send({ statusCode: 403, code: 'GW_CREDENTIAL_MISSING', error: 'Forbidden', message: reason.message, key: reason.detail?.key, requestId: request.id });
+  }
   if (prefersHtml(request)) {
     return reply
       .code(statusCode)

@@ -27,6 +27,16 @@ export const AUDIT_EVENTS = {
   approvalSent: 'approval-sent',
   /** a held request expired undecided, or could not be sent: it was never sent */
   approvalClosed: 'approval-closed',
+  /** credential values read from the vault (names, owner, actor, engine; never a value) */
+  credentialRead: 'credential-read',
+  /** a credential stored or replaced */
+  credentialWrite: 'credential-write',
+  /** a credential removed */
+  credentialRemove: 'credential-remove',
+  /** a user's credential names listed */
+  credentialList: 'credential-list',
+  /** a data key moved to the active master key (`vault rotate-key`) */
+  vaultRotation: 'vault-rotation',
 } as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[keyof typeof AUDIT_EVENTS];

@@ -8,6 +8,8 @@
  *   beside nginx e) bare nginx; f) nginx asking the gateway (docs/forward-auth/nginx.conf);
  *                g) the same with nginx keeping decisions for 5 s
  *   latency      b and c at half of b's maximum rate: the p99 the gateway adds
+ *   vault        h) c with a `credentials` filter (the caller's credential read from the vault
+ *                and decrypted on every request); vault reads per second from an engine
  * then the policy engine against a naive scan. Each ratio is a `ratio NAME: X` line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -183,7 +185,9 @@ async function main() {
   ]);
   await startServer('gateway', 'engine', gateway, enginePort);
   const [cookie, cachingCookie] = await Promise.all([login(gateway), login(cachingGateway)]);
-  for (const path of ['/bench/x', '/engine/x']) await expectOk(`${gateway}${path}`, { cookie });
+  const { storeBenchCredential, runVaultReadBench } = await import('./vault.js');
+  await storeBenchCredential(gateway, cookie);
+  for (const path of ['/bench/x', '/engine/x', '/creds/x']) await expectOk(`${gateway}${path}`, { cookie });
 
   console.log(
     `load: ${SETTINGS.connections} connections on loopback; ${SETTINGS.warmupSeconds}s warm-up each, then ${SETTINGS.rounds} alternating rounds of ${SETTINGS.durationSeconds}s; median round shown; ` +
@@ -194,8 +198,10 @@ async function main() {
     { name: 'b bare @fastify/http-proxy', url: `${bare}/bench/x`, pid: pids.get(bare) },
     { name: 'c gateway (authenticated path)', url: `${gateway}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
     { name: 'd gateway + engine (engine-client verifies)', url: `${gateway}/engine/x`, headers: { cookie } },
+    { name: 'h gateway + credentials filter (vault read)', url: `${gateway}/creds/x`, headers: { cookie }, pid: pids.get(gateway) },
   ]);
-  const [, b, c, d] = proxyPath as [Measured, Measured, Measured, Measured];
+  const [, b, c, d, h] = proxyPath as [Measured, Measured, Measured, Measured, Measured];
+  const vaultReads = await runVaultReadBench(gateway, cookie, SETTINGS);
 
   let beside: Measured[] = [];
   if (nginxAvailable()) {
@@ -252,6 +258,8 @@ async function main() {
   console.log(`ratio gateway/bare-proxy: ${gw.median.toFixed(3)}`);
   console.log(`ratio gateway/bare-proxy-lowest-round: ${gw.lowest.toFixed(3)}`);
   console.log(`ratio gateway+engine/bare-proxy: ${ratios(d, b).median.toFixed(3)}`);
+  for (const line of vaultReads.lines) console.log(line);
+  console.log(`ratio credentials-filter: ${ratios(h, c).median.toFixed(3)}`);
   // CPU per request is steadier than throughput on a shared machine: other load slows a round, it does not add CPU time to it
   const cpu = (m: Measured) => medianBy(m.rounds, (r) => r.cpuPerRequest ?? 0).cpuPerRequest;
   const [cpuBare, cpuGateway] = [cpu(b), cpu(c)];

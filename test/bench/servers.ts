@@ -26,6 +26,7 @@ async function main(): Promise<string> {
   if (kind === 'upstream') {
     const app = Fastify({ logger: false });
     app.get('/bench/*', async () => BODY);
+    app.get('/creds/*', async () => BODY);
     await app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   }
@@ -41,6 +42,8 @@ async function main(): Promise<string> {
     const [gatewayUrl, port] = args;
     const app = Fastify({ loggerInstance: createLogger('warn') as FastifyBaseLogger });
     await app.register(engineClient, { issuer: gatewayUrl!, audience: 'engine', jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    // the token the gateway attached, so the bench can call the vault API the way an engine does
+    app.get('/engine/token-for-bench', async (request) => ({ token: String(request.headers.authorization).replace(/^Bearer /, '') }));
     app.get('/engine/*', async (request) => ({ ...BODY, user: request.identity?.userId }));
     await app.listen({ host: '127.0.0.1', port: Number(port) });
     return `http://127.0.0.1:${port}`;
@@ -53,8 +56,11 @@ async function main(): Promise<string> {
       authenticators: [{ type: 'file', name: 'local', usersFile: 'users.yaml' }],
       routes: [
         { name: 'bench', prefix: '/bench/', upstream: upstream! },
+        // the same upstream with the caller's credential injected: the cost of the vault on the request path
+        { name: 'creds', prefix: '/creds/', upstream: upstream!, filters: [{ use: 'credentials', options: { headers: { 'x-api-key': '${credentials.github_token}' } } }] },
         { name: 'engine', prefix: '/engine/', upstream: `http://127.0.0.1:${enginePort}` },
       ],
+      vault: { demoKey: true },
       forwardAuth: { enabled: true, trustedProxies: ['127.0.0.1'], cacheSeconds: Number(cacheSeconds ?? 0) },
       logLevel: 'warn',
     });

@@ -24,7 +24,7 @@ let installed: InstalledProject;
 
 /** what an engine that installs only engine-client may have in node_modules */
 const MAX_INSTALLED_PACKAGES = 10;
-const SUBPATHS = ['.', './token', './identity', './errors', './http', './express', './fastify', './client-ip', './ip-allow-list', './rest-guard', './technical-users', './obo', './pool', './identity-backend', './authorization'];
+const SUBPATHS = ['.', './token', './identity', './errors', './http', './express', './fastify', './client-ip', './ip-allow-list', './rest-guard', './technical-users', './obo', './pool', './identity-backend', './authorization', './vault'];
 
 beforeAll(async () => {
   installed = await installPackedEngineClient();

@@ -79,6 +79,8 @@ const BAD: Record<string, unknown> = {
   'identity-headers': route([{ use: 'identity-headers', options: { headers: { 'x-user': '${session.id}' } } }]),
   'rate-limit': route([{ use: 'rate-limit', options: { max: 10, by: 'tenant' } }]),
   audit: route([{ use: 'audit', options: { level: 'loud' } }]),
+  credentials: route([{ use: 'credentials', options: { headers: { 'x-key': '${user.loginId}' } } }]),
+  'credentials-without-vault': route([{ use: 'credentials', options: { headers: { 'x-key': '${credentials.github_token}' } } }]),
   authorize: route([{ use: 'authorize', options: { policyFiles: ['no-such-policy.yaml'], resource: 'reports', operation: 'reports:view' } }]),
   approval: route([{ use: 'approval', options: { approvers: { roles: ['approver'] }, headers: ['cookie'] } }]),
   'approval-module-missing': route([{ use: 'approval', options: { approvers: { module: './no-such-approvers.mjs' } } }]),
