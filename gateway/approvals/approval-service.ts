@@ -48,6 +48,8 @@ export interface ApprovalServiceOptions {
 
 const MAX_COMMENT = 500;
 const CAS_ATTEMPTS = 8;
+/** how long a sweep leaves a fresh approval to the gateway that recorded it */
+const SENDER_GRACE_MS = 5_000;
 
 /**
  * Pending requests: hold (from the approval filter), decide, send once, expire. Every state
@@ -220,7 +222,9 @@ export class ApprovalService implements ApprovalDesk {
     for (const { key, value: record, version } of await this.#o.durable.list<ApprovalRecord>(APPROVAL_PREFIX)) {
       if (this.#closed) return;
       if (record.state === 'pending' && record.expiresAt <= now) await this.#expire(version, record, this.#o.log);
-      else if (record.state === 'approved' && (record.nextAttemptAt ?? 0) <= now) await this.#dispatch(record.id);
+      // a fresh approval is sent by the gateway that took it (its approver waits for the answer);
+      // the sweep takes over when that gateway did not get to it, or the upstream was unreachable
+      else if (record.state === 'approved' && (record.nextAttemptAt ?? (record.decisions.at(-1)?.at ?? 0) + SENDER_GRACE_MS) <= now) await this.#dispatch(record.id);
       else if (record.state === 'sending' && record.claim && now - record.claim.at > stale) {
         // it may have reached the upstream before the gateway died: at most once means never again
         await this.#finish(record, version, { kind: 'failed', error: 'the gateway stopped while sending; not sent again, because it may have arrived' });
