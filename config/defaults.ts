@@ -24,6 +24,11 @@ export const DEFAULTS = {
     localCacheSeconds: 5,
     localCacheEntries: 10_000,
   },
+  pages: {
+    productName: 'Portcullis',
+    /** every pair passes WCAG AA (4.5:1): text, muted and accent on the surface, accentText on the accent */
+    colours: { background: '#f4f5f7', surface: '#ffffff', text: '#1d2330', muted: '#5b6372', accent: '#2b4cdb', accentText: '#ffffff' },
+  },
   session: {
     cookieName: 'portcullis_sid',
     /** half an hour without a request ends the session */

@@ -89,6 +89,7 @@ export function pageOf(path: string): string {
   if (/^authenticators\[type=(mtls|basic|header)\]/.test(path)) return '[technical access](technical-access.md)';
   if (/^(server\.(tls|shutdown)|metrics)/.test(path)) return '[operations](operations.md)';
   if (/filters\[\]/.test(path)) return '[policies: filter chains](policies.md)';
+  if (path.startsWith('pages.')) return '[account page and branding](account.md)';
   return '[above](#main-options-and-defaults)';
 }
 

@@ -83,5 +83,11 @@ export interface Filter {
    * authentication, where a reverse proxy sends the request itself, refuses instead
    */
   readonly holdsRequest?: boolean;
+  /**
+   * The filter only decides (no counting, no logging, no upstream headers), so the gateway may
+   * run it ahead of a request to tell whether the caller could open the route at all (the
+   * portal list). Filters without it are left out of that preview.
+   */
+  readonly decidesAccess?: boolean;
   run(ctx: FilterContext): FilterOutcome | Promise<FilterOutcome>;
 }

@@ -21,6 +21,13 @@ import { createLogger } from './logger.js';
 import { registerRouteProxy } from './proxy/route-proxy.js';
 import { buildRouteChain, routeViewOf } from './proxy/route-chain.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
+import { PortalDirectory } from './http/portal-access.js';
+import { registerAccountRoutes } from './account/account-routes.js';
+import { whoAmISection } from './account/who-section.js';
+import { sessionsSection } from './account/sessions-section.js';
+import { Pages, registerPages } from './pages/pages.js';
+import { resolveBranding } from './pages/branding.js';
+import { loadTemplates } from './pages/templates.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionRecheck } from './sessions/session-recheck.js';
 import { createStore } from './sessions/create-store.js';
@@ -172,6 +179,9 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   const dataDir = resolve(options.dataDir ?? config.server.dataDir);
   const publicUrl = config.server.publicUrl ?? options.publicUrlFallback;
   const secureCookies = publicUrl.startsWith('https:');
+  // the pages' look is checked before anything opens a connection: a bad template stops the start here
+  const branding = await resolveBranding(config.pages, options.configDir, log);
+  const pages = new Pages(await loadTemplates(config.pages.templatesDir ? resolve(options.configDir, config.pages.templatesDir) : undefined), branding);
 
   const resolveAddress = createClientAddressResolver({ trustedProxies: config.server.trustedProxies }, 'server');
   const metrics = options.metrics ?? disabledMetrics();
@@ -182,7 +192,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   // a reload hands the store to the next app; this one then leaves it open when it closes
   let ownsStore = true;
   const cookieName = sessionCookieName(config.session.cookieName, secureCookies);
-  const sessions = new SessionManager(store, { ...config.session, cookieName, secureCookies });
+  const sessions = new SessionManager(store, { ...config.session, cookieName, secureCookies, clientAddress: (request) => clientAddressOf(request, resolveAddress).address });
   // Whatever fails from here on must not leave a Redis connection or a watcher behind.
   let keys: SigningKeys;
   let authenticators: Authenticator[];
@@ -300,7 +310,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     allowedHosts: config.server.allowedHosts,
     foreignHostPaths: config.forwardAuth.enabled ? [config.forwardAuth.path] : [],
   });
-  registerSecurityHeaders(app, { https: secureCookies });
+  registerSecurityHeaders(app, { https: secureCookies, ...(branding.imageOrigin ? { imageSources: [branding.imageOrigin] } : {}) });
+  registerPages(app, pages);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });
 
@@ -318,11 +329,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   });
   registerEntryRateLimit(app, context);
   wireVault(app, context, vault, () => (rotation ? rotation.jwks() : jwksOf(keys)), config.tokens.issuer ?? publicUrl);
-  for (const section of context.accountSections) await section.register?.(app);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
-  registerPortalRoutes(app, context);
+  const portals = new PortalDirectory(richConditionCheck, new URL(publicUrl).protocol.replace(':', ''));
+  registerPortalRoutes(app, context, portals);
 
   const publicProto = new URL(publicUrl).protocol.replace(':', '');
   const identityHeaders = [
@@ -380,6 +391,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       throw new GatewayError('GW_CONFIG_INVALID', 500, `routes[${route.name}].policy.stepUp: no routed authenticator (saml, oidc) is named '${route.policy.stepUp}'`);
     }
     const chain = buildRouteChain(route, view, config.globalFilters, deps, filterModules);
+    portals.add(route, view, chain);
     if (config.forwardAuth.enabled) {
       forwardAuthRoutes.push({ route, view, chain, decider: routeDecider(context, view, forwardAuthChain(chain), richConditionCheck) });
     }
@@ -400,6 +412,10 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   if (config.forwardAuth.enabled) {
     await registerForwardAuth(app, context, { config: config.forwardAuth, serverTrustedProxies: config.server.trustedProxies, routes: forwardAuthRoutes, refusal });
   }
+
+  // features push their sections onto context.accountSections above this line; the page is put together here
+  context.accountSections.push(whoAmISection(context, portals), sessionsSection(context));
+  await registerAccountRoutes(app, context, portals);
 
   app.addHook('onClose', async () => {
     rotation?.close();

@@ -9,6 +9,7 @@ import { addressOrRange } from './technical.js';
 import { forwardAuthSchema } from './forward-auth.js';
 import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
 import { approvalsSchema, notificationsSchema } from './notifications.js';
+import { pagesSchema } from './pages.js';
 import { durableSchemaWith } from './durable.js';
 import { vaultSchema } from './vault.js';
 
@@ -149,6 +150,8 @@ export const portcullisConfigSchema = z.strictObject({
   approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
   /** e-mail about approvals, lockouts, credentials, sessions, new addresses; the daily summary */
   notifications: notificationsSchema.default(() => notificationsSchema.parse({})),
+  /** branding and templates of the gateway's own pages (docs/account.md) */
+  pages: pagesSchema.default(() => pagesSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine(checkConsistency, { when: (payload) => payload.issues.length === 0 });
 

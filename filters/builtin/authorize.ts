@@ -49,6 +49,7 @@ export function authorizeFilter(options: Record<string, unknown>, deps: Pick<Bui
     name: 'authorize',
     phase: 'access',
     priority: 250,
+    decidesAccess: true,
     why: `the policy must allow ${ops} on '${resource}'`,
     run(ctx) {
       if (!ctx.subject) return { refuse: { code: 'unauthenticated', message: 'login required' } };

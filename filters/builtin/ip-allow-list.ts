@@ -25,6 +25,7 @@ export function ipAllowListFilter(options: Record<string, unknown>): Filter {
     name: 'ip-allow-list',
     phase: 'access',
     priority: 50,
+    decidesAccess: true,
     why: `only ${list.entries.join(', ')} may use this route`,
     run(ctx) {
       const decision = list.decide(ctx.clientAddress);

@@ -6,6 +6,7 @@ export function requireSessionFilter(): Filter {
     name: 'require-session',
     phase: 'access',
     priority: 100,
+    decidesAccess: true,
     why: 'the route needs a logged-in caller',
     run(ctx) {
       if (!ctx.subject) return { refuse: { code: 'unauthenticated', message: 'login required' } };

@@ -7,6 +7,7 @@ export function routePolicyFilter(): Filter {
     name: 'route-policy',
     phase: 'access',
     priority: 200,
+    decidesAccess: true,
     why: "the route's policy decides who may use it",
     run(ctx) {
       const decision = decideRoutePolicy(ctx.route.policy, ctx.subject);

@@ -86,6 +86,24 @@ async function checkApprovalsAndMail(loaded: LoadedConfig): Promise<ConfigProble
   }
 }
 
+/** The pages' branding and templates, checked as start checks them (contrast, logo file, every template). */
+async function checkPages(loaded: LoadedConfig): Promise<ConfigProblem[]> {
+  const { resolveBranding } = await import('../pages/branding.js');
+  const { loadTemplates } = await import('../pages/templates.js');
+  const { createLogger } = await import('../logger.js');
+  const { pages } = loaded.config;
+  try {
+    await resolveBranding(pages, loaded.configDir, createLogger('silent'));
+    await loadTemplates(pages.templatesDir ? resolve(loaded.configDir, pages.templatesDir) : undefined);
+    return [];
+  } catch (err) {
+    const e = err as { code?: unknown; message: string };
+    if (e.code !== 'GW_TEMPLATE_INVALID' && e.code !== 'GW_BRANDING_INVALID') throw err;
+    const at = /^(pages\.[A-Za-z.]+): (.*)$/s.exec(e.message);
+    return [at ? { path: at[1]!, message: at[2]! } : { path: 'pages.templatesDir', message: e.message }];
+  }
+}
+
 function summary(loaded: LoadedConfig, userCounts: Map<number, number>): string[] {
   const { config } = loaded;
   const lines = [`${loaded.file}: configuration is valid`];
@@ -136,6 +154,7 @@ Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message
     for (const warning of loaded.warnings) io.stdout.write(`warning: ${warning.message} [${warning.code}]\n`);
     const { problems, userCounts } = await checkUsersFiles(loaded);
     if (problems.length === 0) problems.push(...(await checkAuthenticators(loaded)));
+    problems.push(...(await checkPages(loaded)));
     // every chain is built as start builds it: operator filter modules, policy documents of authorize
     try {
       await explainRoutes(loaded);

@@ -6,6 +6,7 @@ import type { Filter, RouteView } from '@portcullis/filters/types.js';
 import type { Reason } from '@portcullis/policies/reasons.js';
 import { clientAddressOf, createAddressSet, createClientAddressResolver, normalizeAddress } from '@portcullis/engine-client/client-ip';
 import type { GatewayContext } from '../context.js';
+import type { PageUser } from '../pages/pages.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 import type { MutableFilterContext, RouteDecider } from '../http/route-decision.js';
 import { originalRequestOf, type OriginalRequest } from './original-request.js';
@@ -76,7 +77,7 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
       state: new Map(),
     };
     const refused = await found.decider.decide(asked, ctx);
-    if (refused) return refuse(asked, reply, refused, refusal);
+    if (refused) return refuse(asked, reply, refused, refusal, ctx.subject);
 
     const caller = ctx.caller;
     // only a decision that rests on the session cookie alone may be kept by a proxy keyed by that cookie
@@ -99,10 +100,10 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
   });
 }
 
-function refuse(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions): FastifyReply {
+function refuse(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions, caller?: PageUser): FastifyReply {
   // nginx drops the sub-request's body: the reason travels in a header its error_page can show
   reply.header('x-portcullis-refusal', refusalHeader(reason.message));
-  return sendRefusal(request, reply, reason, options);
+  return sendRefusal(request, reply, reason, options, caller);
 }
 
 /**

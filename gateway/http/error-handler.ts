@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { messagePage } from '../pages/message-page.js';
+import { messagePageFor } from '../pages/message-page.js';
 import { expectsPage } from './prefers-html.js';
 
 const GENERIC: Record<number | string, string> = {
@@ -30,8 +30,13 @@ export function errorHandler(error: FastifyError & { expose?: boolean; headers?:
   }
   if (expectsPage(request)) {
     const title = code === 'GW_STORE_UNAVAILABLE' ? 'Temporarily unavailable' : statusCode >= 500 ? 'Something went wrong' : (STATUS_CODES[statusCode] ?? 'Error');
-    return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePage(title, `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, { href: '/login', text: 'Back to the login page' }));
+    return reply.code(statusCode).type('text/html; charset=utf-8').send(messagePageFor(request, title, `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, backLinkOf(request.url)));
   }
   return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message, requestId: request.id });
 }
 
+
+/** Where a browser goes on from an error page: its account page for the account's own forms, else the login page. */
+function backLinkOf(url: string): { href: string; text: string } {
+  return /^\/account(?:[/?#]|$)/i.test(url) ? { href: '/account', text: 'Back to your account' } : { href: '/login', text: 'Back to the login page' };
+}

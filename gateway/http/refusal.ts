@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Reason } from '@portcullis/policies/reasons.js';
-import { messagePage } from '../pages/message-page.js';
+import { pagesOf, type Link, type PageUser } from '../pages/pages.js';
 import { expectsPage, prefersHtml } from './prefers-html.js';
 
 export interface RefusalOptions {
@@ -35,8 +35,8 @@ const STATUS: Record<string, number> = {
  * 403 (a page that says why for browsers, the fixed JSON body for the rest). The log line
  * carries the reason's detail; the response carries only its public message.
  */
-export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions): FastifyReply {
-  if (reason.code === 'approval-held') return sendHeld(request, reply, reason);
+export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions, caller?: PageUser): FastifyReply {
+  if (reason.code === 'approval-held') return sendHeld(request, reply, reason, caller);
   const statusCode = STATUS[reason.code] ?? 403;
   // the path only: a query string may carry a token (`?access_token=`)
   request.log.info({ event: 'refusal', refusal: reason.code, detail: reason.detail, path: pathOf(request.url) }, `request refused: ${reason.message}`);
@@ -49,7 +49,7 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
         .code(401)
         .header('location', options.loginUrl(returnTo))
         .type('text/html; charset=utf-8')
-        .send(messagePage('Please log in', 'You need to log in to open this page.', { href: options.loginUrl(returnTo), text: 'Log in' }));
+        .send(pagesOf(request).message({ title: 'Please log in', message: 'You need to log in to open this page.', links: [{ href: options.loginUrl(returnTo), text: 'Log in' }] }));
     }
     return reply
       .code(401)
@@ -73,7 +73,7 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
     return reply
       .code(statusCode)
       .type('text/html; charset=utf-8')
-      .send(messagePage('Access denied', `You may not open this page: ${reason.message}.`, { href: '/logout', text: 'Log in as someone else' }, `Request id: ${request.id}`));
+      .send(pagesOf(request).message({ title: 'Access denied', message: `You may not open this page: ${reason.message}.`, note: `Request id: ${request.id}`, links: refusalLinks(caller), ...(caller ? { who: caller } : {}) }));
   }
   const code = CODES[reason.code] ?? 'GW_FORBIDDEN';
   // a body left unread (too large to hold) must not be read as the next request on this connection
@@ -95,15 +95,29 @@ const ERRORS: Record<number, string> = { 413: 'Payload Too Large', 429: 'Too Man
  * where to follow it; a page with that link for browsers. It is not a refusal: nothing was
  * denied yet, and the log line says so.
  */
-function sendHeld(request: FastifyRequest, reply: FastifyReply, reason: Reason): FastifyReply {
+function sendHeld(request: FastifyRequest, reply: FastifyReply, reason: Reason, caller?: PageUser): FastifyReply {
   const { approvalId, statusUrl, expiresAt } = reason.detail as { approvalId: string; statusUrl: string; expiresAt: string };
   reply.code(202).header('location', statusUrl).header('cache-control', 'no-store');
   if (prefersHtml(request) || expectsPage(request)) {
     return reply
       .type('text/html; charset=utf-8')
-      .send(messagePage('Waiting for approval', `Your request needs an approval before it is sent. You will get an e-mail when it is decided; it expires at ${expiresAt}.`, { href: statusUrl, text: 'Follow the request' }, `Request id: ${approvalId}`));
+      .send(
+        pagesOf(request).message({
+          title: 'Waiting for approval',
+          message: `Your request needs an approval before it is sent. You will get an e-mail when it is decided; it expires at ${expiresAt}.`,
+          note: `Request id: ${approvalId}`,
+          links: [{ href: statusUrl, text: 'Follow the request' }],
+          ...(caller ? { who: caller } : {}),
+        }),
+      );
   }
   return reply.send({ statusCode: 202, status: 'pending', message: reason.message, approvalId, statusUrl, expiresAt, requestId: request.id });
+}
+
+/** Where a refused user can go: their portals and account when logged in; another login either way. */
+function refusalLinks(caller: PageUser | undefined): Link[] {
+  const other = { href: '/logout', text: 'Log in as someone else' };
+  return caller ? [{ href: '/', text: 'Your portals' }, { href: '/account', text: 'Your account' }, other] : [other];
 }
 
 /** A URL's path without its query string. */

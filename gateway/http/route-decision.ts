@@ -4,6 +4,7 @@ import { runPhase, type Chain } from '@portcullis/filters/chain.js';
 import type { FilterCaller, FilterContext, FilterSubject, RouteView } from '@portcullis/filters/types.js';
 import type { GatewayContext } from '../context.js';
 import { identifyCaller, type Caller } from './identify.js';
+import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 
 /** require-session's priority: the point in the access phase where the caller is identified */
 const IDENTIFY_PRIORITY = 100;
@@ -54,7 +55,11 @@ function filterCallerOf(caller: Caller): FilterCaller {
 }
 
 function subjectOf(caller: Caller): FilterSubject {
-  const { user } = caller;
+  return subjectOfUser(caller.user);
+}
+
+/** The filter subject of an identified user (route filters and the portal list see the same). */
+export function subjectOfUser(user: AuthenticatedUser): FilterSubject {
   return {
     loginId: user.loginId,
     roles: user.roles,

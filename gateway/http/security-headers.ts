@@ -30,10 +30,12 @@ export function markUpstreamResponse(request: FastifyRequest): void {
   upstreamAnswered.add(request);
 }
 
-export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
+export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean; imageSources?: readonly string[] }): void {
+  // a branded logo from another origin (pages.logo.url) must be allowed as an image, and only as one
+  const headers = options.imageSources?.length ? { ...SECURITY_HEADERS, 'content-security-policy': GATEWAY_CSP.replace("img-src 'self' data:", `img-src 'self' data: ${options.imageSources.join(' ')}`) } : SECURITY_HEADERS;
   app.addHook('onSend', async (request, reply, payload) => {
     if (upstreamAnswered.has(request)) return payload;
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     if (options.https) reply.header('strict-transport-security', HSTS);
     return payload;
   });

@@ -5,6 +5,7 @@ import type { AuthenticatedUser, LoginCompletion } from '../authenticators/types
 import { errors } from '../errors.js';
 import { isLoginRefusal } from '../authenticators/login-refusal.js';
 import { loginPage } from '../pages/login-page.js';
+import { pagesOf } from '../pages/pages.js';
 import { csrfMatches, issueCsrf } from './csrf.js';
 import { safeReturnTo } from './return-to.js';
 import { loginNameForLog } from './login-log-name.js';
@@ -34,13 +35,21 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     endSessionsOf: async (authenticator, loginId, match) => gw.sessions.endSessionsOf(loginId, authenticator, match),
   };
 
-  const render = (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {
+  const render = async (request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { error?: string; username?: string } = {}) => {
     const csrf = issueCsrf(request, reply, gw.secureCookies);
     const choices = gw.authenticators.routed.flatMap((a) => a.loginChoices?.(returnTo) ?? [{ label: a.label, url: a.loginUrl(returnTo) }]);
+    // somebody already logged in is told so, and led to their account and portals; a store that
+    // cannot answer leaves the page without the note (the form is what matters on this page)
+    const who = (
+      await gw.sessions.load(request).catch((err: unknown) => {
+        request.log.warn({ code: (err as { code?: string }).code }, 'login page: the session store did not answer; shown without who is logged in');
+        return undefined;
+      })
+    )?.record.user;
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(loginPage({ csrf, returnTo, choices, showForm: gw.authenticators.password.length > 0, ...extra }));
+      .send(loginPage(pagesOf(request), { csrf, returnTo, choices, showForm: gw.authenticators.password.length > 0, ...(who ? { who } : {}), ...extra }));
   };
 
   app.get('/login', async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AUDIT_EVENTS } from '../ops/audit-events.js';
 import type { GatewayContext } from '../context.js';
-import { messagePage } from '../pages/message-page.js';
+import { messagePageFor } from '../pages/message-page.js';
 import { prefersHtml } from '../http/prefers-html.js';
 
 /**
@@ -22,7 +22,7 @@ export function registerLogoutRoutes(app: FastifyInstance, gw: GatewayContext): 
     }
     reply.header('cache-control', 'no-store');
     if (!prefersHtml(request) && request.method !== 'GET') return reply.send({ loggedOut: true });
-    return reply.type('text/html; charset=utf-8').send(messagePage('Logged out', 'You are logged out of every application.', { href: '/login', text: 'Log in again' }));
+    return reply.type('text/html; charset=utf-8').send(messagePageFor(request, 'Logged out', 'You are logged out of every application.', { href: '/login', text: 'Log in again' }));
   };
   app.get('/logout', handler);
   app.post('/logout', handler);

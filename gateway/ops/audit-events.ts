@@ -11,6 +11,8 @@ export const AUDIT_EVENTS = {
   loginFailed: 'login-failed',
   /** a session was ended by its user (or by single logout) */
   logout: 'logout',
+  /** a user ended another of their own sessions from the account page */
+  sessionEnded: 'session-ended',
   /** a request refused by a route's chain (401, 403, 429) */
   refusal: 'refusal',
   /** an account or address reached its failure limit and is locked for a while */

@@ -57,6 +57,7 @@ export function instrumentStore(store: ExpiringStore, instruments: GatewayInstru
     delete: timed('delete', (key: string) => store.delete(key)),
     increment: timed('increment', (key: string, window: number) => store.increment(key, window)),
     incrementWindow: timed('incrementWindow', (key: string, window: number) => store.incrementWindow(key, window)),
+    updateList: timed('updateList', (key: string, change: Parameters<ExpiringStore['updateList']>[1], max: number, ttl: number) => store.updateList(key, change, max, ttl)),
     ping: timed('ping', () => store.ping()),
     close: () => store.close(),
   };

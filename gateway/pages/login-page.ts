@@ -1,4 +1,5 @@
-import { escapeHtml, page } from './html.js';
+import { escapeHtml } from './escape.js';
+import { displayNameOf, type PageUser, type Pages } from './pages.js';
 
 export interface LoginPageModel {
   csrf: string;
@@ -10,9 +11,14 @@ export interface LoginPageModel {
   showForm: boolean;
   /** buttons for redirecting authenticators (SAML identity providers) */
   choices: Array<{ label: string; url: string }>;
+  /** someone is logged in already: the page says who, and leads to their account and portals */
+  who?: PageUser;
 }
 
-export function loginPage(model: LoginPageModel): string {
+export function loginPage(pages: Pages, model: LoginPageModel): string {
+  const who = model.who
+    ? `<p class="notice" role="status">You are logged in as <strong>${escapeHtml(displayNameOf(model.who))}</strong> (${escapeHtml(model.who.loginId)}). <a href="/account">Your account</a> · <a href="/">Your portals</a>. Logging in again replaces this session.</p>`
+    : '';
   const error = model.error ? `<p class="error" role="alert">${escapeHtml(model.error)}</p>` : '';
   const form = model.showForm
     ? `<form method="post" action="/login" autocomplete="on">
@@ -30,5 +36,5 @@ export function loginPage(model: LoginPageModel): string {
         .map((c) => `<p><a class="button alt" href="${escapeHtml(c.url)}">${escapeHtml(c.label)}</a></p>`)
         .join('\n')}`
     : '';
-  return page('Log in', `<h1>Log in</h1>${error}${form}${choices}`);
+  return pages.frame('Log in', pages.render('login', { who, error, form, choices }), model.who);
 }

@@ -1,8 +1,15 @@
-import { escapeHtml, page } from './html.js';
+import type { FastifyRequest } from 'fastify';
+import { builtinPages, pagesOf } from './pages.js';
 
-/** A page that tells the user one thing, with an optional link onwards. */
+/**
+ * A page that tells the user one thing, with an optional link onwards, in the built-in look.
+ * Code that answers a request uses `pagesOf(request).message(...)`, which is branded.
+ */
 export function messagePage(title: string, message: string, link?: { href: string; text: string }, note?: string): string {
-  const onwards = link ? `<p><a class="button" href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : '';
-  const small = note ? `<p class="muted">${escapeHtml(note)}</p>` : '';
-  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${small}${onwards}`);
+  return builtinPages().message({ title, message, ...(link ? { links: [link] } : {}), ...(note ? { note } : {}) });
+}
+
+/** The same page in the branding of the gateway that answers `request`. */
+export function messagePageFor(request: FastifyRequest, title: string, message: string, link?: { href: string; text: string }, note?: string): string {
+  return pagesOf(request).message({ title, message, ...(link ? { links: [link] } : {}), ...(note ? { note } : {}) });
 }

@@ -63,7 +63,7 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     };
     (request as ProxiedRequest)[kContext] = ctx;
     const refused = await decider.decide(request, ctx);
-    if (refused) return sendRefusal(request, reply, refused, refusal);
+    if (refused) return sendRefusal(request, reply, refused, refusal, ctx.subject);
   };
 
   /**

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { messagePage } from '../pages/message-page.js';
+import { messagePageFor } from '../pages/message-page.js';
 import { prefersHtml } from '../http/prefers-html.js';
 import { codeOf } from './upstream-client.js';
 
@@ -54,7 +54,7 @@ export function sendUpstreamFailure(reply: FastifyReply, error: Error, route: st
     void reply
       .code(failure.statusCode)
       .type('text/html; charset=utf-8')
-      .send(messagePage(failure.statusCode === 504 ? 'The application is not answering' : 'The application is unavailable', `${failure.message}.`));
+      .send(messagePageFor(reply.request, failure.statusCode === 504 ? 'The application is not answering' : 'The application is unavailable', `${failure.message}.`));
     return;
   }
   void reply.code(failure.statusCode).send({

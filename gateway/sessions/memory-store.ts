@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ExpiringStore, WindowCount } from './store.js';
+import type { ExpiringStore, ListChange, WindowCount } from './store.js';
 
 interface Counter {
   count: number;
@@ -22,6 +22,15 @@ const SESSION_KEY = /^(session|user-sessions):/;
  * write other entries (pending SAML requests, failure counters) can evict only entries of
  * its own kind, never a logged-in user's session.
  */
+/** The list after a change: `remove` and any earlier copy of `add` dropped, `add` last, the newest `max` kept. */
+export function applyListChange(current: readonly string[], change: ListChange, max: number): string[] {
+  const drop = new Set(change.remove ?? []);
+  if (change.add !== undefined) drop.add(change.add);
+  const list = current.filter((entry) => !drop.has(entry));
+  if (change.add !== undefined) list.push(change.add);
+  return list.slice(-max);
+}
+
 export class MemoryStore implements ExpiringStore {
   readonly #sessions: LRUCache<string, { value: unknown }>;
   readonly #other: LRUCache<string, { value: unknown }>;
@@ -85,6 +94,16 @@ export class MemoryStore implements ExpiringStore {
     }
     partition.set(key, { value: { count: 1 } satisfies Counter }, { ttl: windowSeconds * 1000 });
     return { count: 1, resetInSeconds: Math.max(1, Math.ceil(windowSeconds)) };
+  }
+
+  /** Synchronous, so no other call can come between the read and the write. */
+  async updateList(key: string, change: ListChange, max: number, ttlSeconds: number): Promise<string[]> {
+    const partition = this.#partition(key);
+    const current = (partition.get(key)?.value as string[] | undefined) ?? [];
+    const list = applyListChange(current, change, max);
+    if (list.length === 0) partition.delete(key);
+    else partition.set(key, { value: list }, { ttl: ttlSeconds * 1000 });
+    return list;
   }
 
   /** Memory is always there. */

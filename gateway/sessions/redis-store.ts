@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import type { InvalidatedCache } from './invalidated-cache.js';
 import { withDeadline, type RedisClient } from './redis-client.js';
-import type { ExpiringStore, WindowCount } from './store.js';
+import type { ExpiringStore, ListChange, WindowCount } from './store.js';
 
 export interface RedisStoreOptions {
   keyPrefix: string;
@@ -24,7 +24,27 @@ local left = redis.call('PTTL', KEYS[1])
 if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) left = tonumber(ARGV[1]) end
 return {n, left}`;
 
-type WithScript = { portcullisIncrementWindow(key: string, windowMs: number): Promise<[number, number]> };
+// the list change of updateList in one step, so two gateways indexing at once cannot drop each other's entry
+const UPDATE_LIST = `local raw = redis.call('GET', KEYS[1])
+local list = {}
+if raw then list = cjson.decode(raw) end
+local drop = {}
+for _, v in ipairs(cjson.decode(ARGV[2])) do drop[v] = true end
+if ARGV[1] ~= '' then drop[ARGV[1]] = true end
+local out = {}
+for _, v in ipairs(list) do if not drop[v] then table.insert(out, v) end end
+if ARGV[1] ~= '' then table.insert(out, ARGV[1]) end
+local max = tonumber(ARGV[3])
+while #out > max do table.remove(out, 1) end
+if #out == 0 then redis.call('DEL', KEYS[1]) return '[]' end
+local encoded = cjson.encode(out)
+redis.call('SET', KEYS[1], encoded, 'PX', ARGV[4])
+return encoded`;
+
+type WithScript = {
+  portcullisIncrementWindow(key: string, windowMs: number): Promise<[number, number]>;
+  portcullisUpdateList(key: string, add: string, remove: string, max: number, ttlMs: number): Promise<string>;
+};
 
 /**
  * The shared store for several gateway processes: sessions, login counters, rate-limit
@@ -49,6 +69,7 @@ export class RedisStore implements ExpiringStore {
     this.#waitMs = options.waitMs;
     this.#cache = options.cache;
     this.#redis.defineCommand('portcullisIncrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW });
+    this.#redis.defineCommand('portcullisUpdateList', { numberOfKeys: 1, lua: UPDATE_LIST });
   }
 
   /**
@@ -107,6 +128,13 @@ export class RedisStore implements ExpiringStore {
     const script = (this.#redis as unknown as WithScript).portcullisIncrementWindow;
     const [count, leftMs] = await this.#call('INCR', () => script.call(this.#redis, this.#prefix + key, ttlMs(windowSeconds)));
     return { count: Number(count), resetInSeconds: Math.max(1, Math.ceil(Number(leftMs) / 1000)) };
+  }
+
+  async updateList(key: string, change: ListChange, max: number, ttlSeconds: number): Promise<string[]> {
+    const script = (this.#redis as unknown as WithScript).portcullisUpdateList;
+    // an empty `add` means none: list entries are never empty (they are store keys)
+    const raw = await this.#call('EVAL', () => script.call(this.#redis, this.#prefix + key, change.add ?? '', JSON.stringify(change.remove ?? []), max, ttlMs(ttlSeconds)));
+    return JSON.parse(raw) as string[];
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../authenticators/types.js';
-import type { ExpiringStore, SessionRecord } from './store.js';
+import type { ExpiringStore, SessionOrigin, SessionRecord } from './store.js';
 import { cookieValues, sessionCookieOf } from './session-cookie.js';
 import { looksLikeSessionId, newSessionId, sidClaimOf, storeKeyOf } from './session-id.js';
 
@@ -12,7 +12,19 @@ export interface SessionSettings {
   absoluteTimeoutSeconds: number;
   /** true behind https: the cookie gets `Secure` */
   secureCookies: boolean;
+  /** the decided client address of a request, kept with a new session (its user's session list shows it) */
+  clientAddress?: (request: FastifyRequest) => string;
 }
+
+/** One of a user's sessions as their session list shows it. */
+export interface ListedSession {
+  /** the session's `sid` (a digest of its id); absent on a session from before sids were kept */
+  sid?: string;
+  record: SessionRecord;
+}
+
+/** the longest User-Agent kept with a session: enough to tell browsers apart, bounded per session */
+const MAX_USER_AGENT = 256;
 
 /** A live session as a request sees it. */
 export interface ActiveSession {
@@ -21,6 +33,9 @@ export interface ActiveSession {
   sid: string;
   record: SessionRecord;
 }
+
+/** the most sessions a user's index keeps (the newest): a user rarely has more than a handful */
+const MAX_INDEXED = 50;
 
 /** How often (at most) a request refreshes the idle timer in the store: saves a write per request. */
 const TOUCH_INTERVAL_MS = 15_000;
@@ -64,6 +79,8 @@ export class SessionManager {
       await this.#store.delete(key);
       return undefined;
     }
+    // a session from before sids were kept learns its own at the next write
+    record.sid ??= sid;
     if (now - record.lastSeenAt >= TOUCH_INTERVAL_MS) {
       record.lastSeenAt = now;
       await this.#store.set(key, record, this.#ttlSeconds(record, now));
@@ -93,7 +110,8 @@ export class SessionManager {
 
     const id = newSessionId();
     const now = this.#now();
-    const record: SessionRecord = { user, createdAt: now, lastSeenAt: now, csrf: randomBytes(24).toString('base64url') };
+    const sid = sidClaimOf(id);
+    const record: SessionRecord = { user, createdAt: now, lastSeenAt: now, csrf: randomBytes(24).toString('base64url'), sid, origin: this.#originOf(request) };
     await this.#store.set(storeKeyOf(id), record, this.#ttlSeconds(record, now));
     await this.#index(user.loginId, storeKeyOf(id));
     reply.setCookie(this.#settings.cookieName, id, {
@@ -102,7 +120,53 @@ export class SessionManager {
       sameSite: 'lax',
       secure: this.#settings.secureCookies,
     });
-    return { id, sid: sidClaimOf(id), record };
+    return { id, sid, record };
+  }
+
+  #originOf(request: FastifyRequest): SessionOrigin {
+    const address = this.#settings.clientAddress?.(request) ?? request.socket?.remoteAddress ?? 'unknown';
+    const agent = request.headers['user-agent'];
+    return typeof agent === 'string' && agent !== '' ? { address, userAgent: agent.slice(0, MAX_USER_AGENT) } : { address };
+  }
+
+  /**
+   * The live sessions of a user, oldest first. Only sessions of the same login id *and* the
+   * same authenticator: another identity store's account that shares the login id is not
+   * the same person (the same rule as single logout).
+   */
+  async listOf(user: Pick<AuthenticatedUser, 'loginId' | 'authenticator'>): Promise<ListedSession[]> {
+    const keys = (await this.#store.get<string[]>(userIndexKey(user.loginId))) ?? [];
+    // read side by side: on Redis one round trip's wait instead of one per session
+    const records = await Promise.all(keys.map((key) => this.#store.get<SessionRecord>(key)));
+    const out: ListedSession[] = [];
+    for (const record of records) {
+      if (!record || !this.#alive(record) || !sameOwner(record, user)) continue;
+      out.push(record.sid === undefined ? { record } : { sid: record.sid, record });
+    }
+    return out.sort((a, b) => a.record.createdAt - b.record.createdAt);
+  }
+
+  /**
+   * End one session of a user, named by its `sid`. Only that user's own sessions are looked
+   * at (their index, then owner and authenticator checked on the record), so a sid of
+   * anybody else's session ends nothing. Answers the ended record, or undefined.
+   */
+  async endOneOf(user: Pick<AuthenticatedUser, 'loginId' | 'authenticator'>, sid: string): Promise<SessionRecord | undefined> {
+    const indexKey = userIndexKey(user.loginId);
+    const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
+    for (const key of keys) {
+      const record = await this.#store.get<SessionRecord>(key);
+      if (!record || record.sid !== sid || !sameOwner(record, user)) continue;
+      await this.#store.delete(key);
+      await this.#store.updateList(indexKey, { remove: [key] }, MAX_INDEXED, this.#settings.absoluteTimeoutSeconds);
+      return record;
+    }
+    return undefined;
+  }
+
+  #alive(record: SessionRecord): boolean {
+    const now = this.#now();
+    return now < record.lastSeenAt + this.#settings.idleTimeoutSeconds * 1000 && now < record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000;
   }
 
   /** End the request's session (if any) and clear the cookie. Answers the ended session. */
@@ -126,20 +190,21 @@ export class SessionManager {
   async endSessionsOf(loginId: string, authenticator?: string, match?: (user: AuthenticatedUser) => boolean): Promise<number> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
-    const kept: string[] = [];
+    const gone: string[] = [];
     let ended = 0;
     for (const key of keys) {
       const record = await this.#store.get<SessionRecord>(key);
-      if (!record) continue;
-      if ((authenticator !== undefined && record.user.authenticator !== authenticator) || (match && !match(record.user))) {
-        kept.push(key);
+      if (!record) {
+        gone.push(key);
         continue;
       }
+      if ((authenticator !== undefined && record.user.authenticator !== authenticator) || (match && !match(record.user))) continue;
       await this.#store.delete(key);
+      gone.push(key);
       ended++;
     }
-    if (kept.length) await this.#store.set(indexKey, kept, this.#settings.absoluteTimeoutSeconds);
-    else await this.#store.delete(indexKey);
+    // only what ended leaves the index: a login indexed meanwhile stays in it
+    if (gone.length) await this.#store.updateList(indexKey, { remove: gone }, MAX_INDEXED, this.#settings.absoluteTimeoutSeconds);
     return ended;
   }
 
@@ -152,11 +217,10 @@ export class SessionManager {
   async #index(loginId: string, key: string): Promise<void> {
     const indexKey = userIndexKey(loginId);
     const keys = (await this.#store.get<string[]>(indexKey)) ?? [];
-    // Keep the index bounded: a user rarely has more than a handful of live sessions.
-    const live: string[] = [];
-    for (const k of keys.slice(-49)) if (await this.#store.get(k)) live.push(k);
-    live.push(key);
-    await this.#store.set(indexKey, live, this.#settings.absoluteTimeoutSeconds);
+    // ended and expired sessions leave the index as new ones come; the change itself is atomic
+    const gone: string[] = [];
+    for (const k of keys) if (!(await this.#store.get(k))) gone.push(k);
+    await this.#store.updateList(indexKey, { add: key, remove: gone }, MAX_INDEXED, this.#settings.absoluteTimeoutSeconds);
   }
 
   /** Write a session's changed record back (its user after a re-check), keeping its timeouts. */
@@ -174,6 +238,10 @@ export class SessionManager {
     const absoluteLeft = record.createdAt + this.#settings.absoluteTimeoutSeconds * 1000 - now;
     return Math.max(1, Math.ceil(Math.min(this.#settings.idleTimeoutSeconds * 1000, absoluteLeft) / 1000));
   }
+}
+
+function sameOwner(record: SessionRecord, user: Pick<AuthenticatedUser, 'loginId' | 'authenticator'>): boolean {
+  return record.user.loginId === user.loginId && record.user.authenticator === user.authenticator;
 }
 
 function userIndexKey(loginId: string): string {

@@ -10,6 +10,17 @@ export interface SessionRecord {
   csrf: string;
   /** epoch milliseconds of the last re-check of the user against their identity store */
   checkedAt?: number;
+  /** the token's `sid` claim of this session (a digest of the id): names it on the account page and in the token cache */
+  sid?: string;
+  /** where the login came from, for the user's list of their sessions */
+  origin?: SessionOrigin;
+}
+
+export interface SessionOrigin {
+  /** the client address the gateway decided (socket, or X-Forwarded-For from trusted proxies) */
+  address: string;
+  /** the browser's User-Agent, cut to a bounded length */
+  userAgent?: string;
 }
 
 /**
@@ -26,9 +37,21 @@ export interface ExpiringStore {
   increment(key: string, windowSeconds: number): Promise<number>;
   /** like `increment`, atomically, and also the seconds left in the counter's window (Retry-After) */
   incrementWindow(key: string, windowSeconds: number): Promise<WindowCount>;
+  /**
+   * Change the list of strings at `key` (a JSON array, as `get` reads it) in one atomic step:
+   * drop the `remove` entries, append `add` (once), keep the newest `max`; the list expires
+   * after `ttlSeconds`, and an emptied list is deleted. Two gateways indexing two logins of one
+   * user at the same moment both end up in the list. Answers the new list.
+   */
+  updateList(key: string, change: ListChange, max: number, ttlSeconds: number): Promise<string[]>;
   /** resolves when the store answers; throws `GW_STORE_UNAVAILABLE` (503) when it is unusable (readiness) */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ListChange {
+  add?: string;
+  remove?: readonly string[];
 }
 
 export interface WindowCount {

@@ -2,8 +2,9 @@ import * as client from 'openid-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OidcAuthenticatorConfig } from '@portcullis/config/schema/oidc.js';
 import { OIDC_DEFAULTS } from '@portcullis/config/schema/oidc.js';
-import { escapeHtml, page } from '../../pages/html.js';
-import { messagePage } from '../../pages/message-page.js';
+import { escapeHtml } from '../../pages/html.js';
+import { pagesOf } from '../../pages/pages.js';
+import { messagePageFor } from '../../pages/message-page.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginCompletion, RoutedAuthenticator } from '../types.js';
 import type { BrowserBinding } from '../routed/browser-binding.js';
 import { replyRoutedLoginFailed } from '../routed/login-failure.js';
@@ -114,7 +115,7 @@ export class OidcAuthenticator implements RoutedAuthenticator {
         reply
           .header('cache-control', 'no-store')
           .type('text/html; charset=utf-8')
-          .send(messagePage('Signed out', 'You are signed out of the gateway and of your identity provider.', { href: '/login', text: 'Sign in again' })),
+          .send(messagePageFor(reply.request, 'Signed out', 'You are signed out of the gateway and of your identity provider.', { href: '/login', text: 'Sign in again' })),
       );
       app.post(paths.backchannelLogout, (request, reply) => this.#backchannel.handle(request, reply, pc, completion));
     }
@@ -132,9 +133,9 @@ export class OidcAuthenticator implements RoutedAuthenticator {
     const stepUp = first(query.stepUp) === '1';
     const pc = wanted ? this.clients.find((c) => c.provider.name === wanted) : this.clients.length === 1 ? this.clients[0] : undefined;
     if (!pc && wanted) {
-      return reply.code(404).type('text/html; charset=utf-8').send(page('Unknown identity provider', '<h1>Unknown identity provider</h1><p><a href="/login">Back to the login page</a></p>'));
+      return reply.code(404).type('text/html; charset=utf-8').send(pagesOf(request).frame('Unknown identity provider', '<h1>Unknown identity provider</h1><p><a href="/login">Back to the login page</a></p>'));
     }
-    if (!pc) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(this.#chooserPage(returnTo, stepUp));
+    if (!pc) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(this.#chooserPage(request, returnTo, stepUp));
     try {
       return await startLogin(this.#flow, request, reply, pc, returnTo, stepUp);
     } catch (err) {
@@ -155,11 +156,11 @@ export class OidcAuthenticator implements RoutedAuthenticator {
     }
   }
 
-  #chooserPage(returnTo: string, stepUp: boolean): string {
+  #chooserPage(request: FastifyRequest, returnTo: string, stepUp: boolean): string {
     const buttons = this.loginChoices(returnTo)
       .map((c) => `<p><a class="button" href="${escapeHtml(stepUp ? `${c.url}&stepUp=1` : c.url)}">${escapeHtml(c.label)}</a></p>`)
       .join('');
-    return page('Choose your identity provider', `<h1>Choose your identity provider</h1>${buttons}`);
+    return pagesOf(request).frame('Choose your identity provider', `<h1>Choose your identity provider</h1>${buttons}`);
   }
 }
 

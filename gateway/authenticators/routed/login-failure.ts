@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { messagePage } from '../../pages/message-page.js';
+import { messagePageFor } from '../../pages/message-page.js';
 
 /** A short random id the user can quote; the log line with the reason carries the same id. */
 export function newIncidentId(): string {
@@ -44,5 +44,5 @@ export function replyRoutedLoginFailed(
     .header('cache-control', 'no-store')
     .header('x-portcullis-incident', incident)
     .type('text/html; charset=utf-8')
-    .send(messagePage(title, message, page?.link ?? { href: '/login', text: 'Back to the login page' }, `Reference: ${incident}`));
+    .send(messagePageFor(reply.request, title, message, page?.link ?? { href: '/login', text: 'Back to the login page' }, `Reference: ${incident}`));
 }

@@ -2,7 +2,8 @@ import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SamlAuthenticatorConfig } from '@portcullis/config/schema/saml.js';
 import { SAML_DEFAULTS } from '@portcullis/config/schema/saml.js';
-import { escapeHtml, page } from '../../pages/html.js';
+import { escapeHtml } from '../../pages/html.js';
+import { pagesOf } from '../../pages/pages.js';
 import type { AuthenticatedUser, AuthenticatorContext, LoginCompletion, RoutedAuthenticator } from '../types.js';
 import { BINDING_COOKIE, bindRequestToBrowser, checkBrowserBinding } from './browser-binding.js';
 import type { BrowserBinding } from './browser-binding.js';
@@ -98,9 +99,9 @@ export class SamlAuthenticator implements RoutedAuthenticator {
     const wanted = first(query.idp);
     const client = wanted ? this.#clients.find((c) => c.idp.name === wanted) : this.#clients.length === 1 ? this.#clients[0] : undefined;
     if (!client && wanted) {
-      return reply.code(404).type('text/html; charset=utf-8').send(page('Unknown identity provider', '<h1>Unknown identity provider</h1><p><a href="/login">Back to the login page</a></p>'));
+      return reply.code(404).type('text/html; charset=utf-8').send(pagesOf(request).frame('Unknown identity provider', '<h1>Unknown identity provider</h1><p><a href="/login">Back to the login page</a></p>'));
     }
-    if (!client) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(this.#chooserPage(returnTo));
+    if (!client) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(this.#chooserPage(request, returnTo));
     try {
       const url = await client.saml.getAuthorizeUrlAsync(returnTo, undefined, {});
       await bindRequestToBrowser(this.#binding, request, reply, url);
@@ -133,11 +134,11 @@ export class SamlAuthenticator implements RoutedAuthenticator {
     }
   }
 
-  #chooserPage(returnTo: string): string {
+  #chooserPage(request: FastifyRequest, returnTo: string): string {
     const buttons = this.loginChoices(returnTo)
       .map((c) => `<p><a class="button" href="${escapeHtml(c.url)}">${escapeHtml(c.label)}</a></p>`)
       .join('');
-    return page('Choose your identity provider', `<h1>Choose your identity provider</h1>${buttons}`);
+    return pagesOf(request).frame('Choose your identity provider', `<h1>Choose your identity provider</h1>${buttons}`);
   }
 }
 

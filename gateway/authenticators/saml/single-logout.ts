@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import type { Profile } from '@node-saml/node-saml';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { messagePage } from '../../pages/message-page.js';
+import { messagePageFor } from '../../pages/message-page.js';
 import type { ExpiringStore } from '../../sessions/store.js';
 import type { AuthenticatedUser, LoginCompletion } from '../types.js';
 import { SAML_ERROR_CODES as C, SamlError, refused } from './errors.js';
@@ -139,7 +139,7 @@ function signedOutPage(reply: FastifyReply) {
   return reply
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(messagePage('Signed out', 'You are signed out of the gateway and of your identity provider.', { href: '/', text: 'Sign in again' }));
+    .send(messagePageFor(reply.request, 'Signed out', 'You are signed out of the gateway and of your identity provider.', { href: '/', text: 'Sign in again' }));
 }
 
 function gatewayOnlyPage(reply: FastifyReply) {
@@ -147,7 +147,7 @@ function gatewayOnlyPage(reply: FastifyReply) {
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(
-      messagePage(
+      messagePageFor(reply.request, 
         'Signed out of the gateway',
         'You are signed out of the gateway. Your identity provider did not confirm its own sign-out with a signed answer; close the browser to be sure you are signed out there too.',
         { href: '/', text: 'Sign in again' },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,12 +92,16 @@ const BAD: Record<string, unknown> = {
   'unknown-condition': route([{ use: 'audit', when: { method: ['POST'] } }]),
   'step-up-to-nowhere': route([], { policy: { stepUp: 'corporate-idp' } }),
   'empty-unknown-option': { ...route([]), server: { bogusOption: null } },
+  'low-contrast': { ...route([]), pages: { colours: { accent: '#9db0ff' } } },
+  'broken-template': { ...route([]), pages: { templatesDir: 'broken-templates' } },
 };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-agree-'));
   await writeUsersFile(dir, { alice: { password: 'wonderland' } });
   for (const [name, doc] of Object.entries(BAD)) await writeFile(join(dir, `bad-${name}.yaml`), stringify(doc));
+  await mkdir(join(dir, 'broken-templates'));
+  await writeFile(join(dir, 'broken-templates', 'portals.html'), '{{{portals}}} {{{name}}}');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -126,6 +126,29 @@ describe.each(['memory (frozen clock)', 'standalone Redis', 'Redis Sentinel', 'R
     expect(window).toEqual({ count: 1, resetInSeconds: 60 });
   });
 
+  it('changes a list atomically: concurrent adds all land, removes drop only their entries, the newest max are kept', async () => {
+    const key = 'user-sessions:list-user';
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.updateList(key, { add: `session:${i}` }, 50, 60)));
+    const all = (await store.get<string[]>(key))!;
+    expect([...all].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `session:${i}`).sort());
+    // a remove racing with an add: the add survives
+    await Promise.all([store.updateList(key, { remove: ['session:0', 'session:1'] }, 50, 60), store.updateList(key, { add: 'session:new' }, 50, 60)]);
+    const after = (await store.get<string[]>(key))!;
+    expect(after).toContain('session:new');
+    expect(after).not.toContain('session:0');
+    expect(after).toHaveLength(39);
+    expect(await store.updateList(key, { remove: after }, 50, 60)).toEqual([]);
+    expect(await store.get(key)).toBeUndefined(); // an emptied list is gone
+    // adding again moves an entry to the end instead of doubling it; `max` keeps the newest
+    for (const entry of ['a', 'b', 'c', 'a']) await store.updateList('user-sessions:order', { add: entry }, 3, 60);
+    expect(await store.get('user-sessions:order')).toEqual(['b', 'c', 'a']);
+    expect(await store.updateList('user-sessions:order', { add: 'd' }, 3, 60)).toEqual(['c', 'a', 'd']);
+    // it expires like any entry
+    await store.updateList('user-sessions:short', { add: 'session:x' }, 50, 0.4);
+    await backend().pass(600);
+    expect(await store.get('user-sessions:short')).toBeUndefined();
+  });
+
   it('answers a ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
