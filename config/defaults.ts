@@ -95,4 +95,24 @@ export const DEFAULTS = {
     },
     metrics: { host: '127.0.0.1', port: 9464, path: '/metrics' },
   },
+  approvals: {
+    /** how often each gateway expires overdue requests and sends approved ones (a restart resumes within this) */
+    sweepSeconds: 15,
+    /** decided, sent and expired requests stay readable this long (30 days), then go */
+    keepClosedSeconds: 30 * 86_400,
+    /** a gateway that claimed a sending this long ago died while sending: the request is closed unsent, never sent twice */
+    staleSendingSeconds: 300,
+  },
+  notifications: {
+    smtpPort: 587,
+    /** STARTTLS is required, not merely tried: credentials never cross in clear */
+    smtpSecurity: 'starttls',
+    connectionTimeoutMs: 10_000,
+    defaultLanguage: 'en',
+    /** every day at 07:00 (seconds first, as Quartz writes it) */
+    summarySchedule: '0 0 7 * * ?',
+    /** addresses remembered per user for "login from a new address" (the oldest is forgotten) */
+    rememberAddresses: 10,
+    outbox: { pollSeconds: 5, maxAttempts: 12, firstRetrySeconds: 30, maxRetrySeconds: 3_600, claimSeconds: 120 },
+  },
 } as const;

@@ -79,6 +79,11 @@ export interface Filter {
   /** one line for `portcullis routes`: why the filter is in this chain */
   readonly why: string;
   /**
+   * the filter keeps the request for the gateway to send later (approval): forward
+   * authentication, where a reverse proxy sends the request itself, refuses instead
+   */
+  readonly holdsRequest?: boolean;
+  /**
    * The filter only decides (no counting, no logging, no upstream headers), so the gateway may
    * run it ahead of a request to tell whether the caller could open the route at all (the
    * portal list). Filters without it are left out of that preview.

@@ -9,6 +9,7 @@ import type { TokenMinter } from './tokens/minter.js';
 import type { SigningKeys } from './tokens/key-store.js';
 import type { GatewayInstruments } from './ops/gateway-metrics.js';
 import type { AccountSection } from './account/section.js';
+import type { Notifier } from './notifications/events.js';
 import type { DurableStore } from './durable/store.js';
 
 /** Everything the gateway's route modules share, built once at start-up. */
@@ -38,6 +39,14 @@ export interface GatewayContext {
   readonly instruments: GatewayInstruments;
   /** the parts of `/account`: each feature pushes its own before the account routes register */
   readonly accountSections: AccountSection[];
+  /**
+   * Where features report what users are told about by mail (docs/notifications.md): the
+   * vault (`credential-added` / `credential-removed`), the account page (`session-ended`).
+   * Never throws, never waits for SMTP; drops events when mail is off.
+   */
+  readonly notifier: Notifier;
+  /** the mail service itself, when `notifications.enabled` (logins update the profiles mail is sent by) */
+  readonly notifications?: import('./notifications/notification-service.js').NotificationService;
   /** the decided client address (socket, or X-Forwarded-For from trusted proxies) */
   clientAddress(request: FastifyRequest): string;
 }

@@ -58,6 +58,10 @@ import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops
 import { loadTlsOptions } from './ops/tls-files.js';
 import { createDurableStore } from './durable/create-durable-store.js';
 import type { DurableStore } from './durable/store.js';
+import { approvalRoutesOf, setupApprovals } from './approvals/setup-approvals.js';
+import { SILENT_NOTIFIER } from './notifications/events.js';
+import { setupNotifications, type Notifications } from './notifications/setup-notifications.js';
+import type { LockoutListener } from './login/throttle.js';
 import { createVault, credentialsAccountSection, filterCredentials, wireVault } from './vault/create-vault.js';
 import type { Vault } from './vault/vault.js';
 import { credentialHeaderNames } from '@portcullis/filters/builtin/credentials.js';
@@ -72,6 +76,8 @@ export interface GatewayOptions {
   /** a ready logger (tests pass a silent or capturing one) */
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** the durable store to use instead of the configured one (tests share one between gateways); the caller closes it */
+  durable?: DurableStore;
 }
 
 export interface RunningGateway extends GatewayRuntime {
@@ -192,9 +198,15 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   let authenticators: Authenticator[];
   let durable: DurableStore | undefined;
   let vault: Vault | undefined;
+  let notifications: Notifications | undefined;
+  // a lockout is mailed to the account's owner (when mail is on); it never holds up the login answer
+  const onLockout: LockoutListener = (login, seconds, address) => void notifications?.service.lockedOut(login, seconds, address);
+  // a durable store handed in (tests: several gateways on one) belongs to the caller
+  const ownsDurable = !options.durable;
   try {
-    durable = await createDurableStore(config, dataDir, { configDir: options.configDir, env, log });
+    durable = options.durable ?? (await createDurableStore(config, dataDir, { configDir: options.configDir, env, log }));
     vault = await createVault({ config, configDir: options.configDir, dataDir, log }, durable, env);
+    notifications = await setupNotifications(config, { durable, configDir: options.configDir, publicUrl, log, env, instruments });
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,
@@ -211,10 +223,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       loginThrottle: config.loginThrottle,
       clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
       storeShared: config.session.store !== 'memory',
+      onLockout,
       countLogin: (authenticator, result) => instruments.logins.inc({ authenticator, result }),
     }, config.userMapping);
   } catch (err) {
-    await durable?.close();
+    if (ownsDurable) await durable?.close();
     if (createdStore) await store.close();
     throw err;
   }
@@ -248,7 +261,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     store,
     durable,
     sessions,
-    throttle: new LoginThrottle(store, config.loginThrottle),
+    throttle: new LoginThrottle(store, config.loginThrottle, Date.now, onLockout),
     minter,
     keys,
     authenticators: {
@@ -260,6 +273,8 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     clientAddress: (request) => clientAddressOf(request, resolveAddress).address,
     instruments,
     accountSections: [],
+    notifier: notifications?.service ?? SILENT_NOTIFIER,
+    ...(notifications ? { notifications: notifications.service } : {}),
     sessionRecheck: new SessionRecheck({
       sessions,
       authenticators: authenticators.filter((a): a is PasswordAuthenticator => a.kind === 'password'),
@@ -300,6 +315,7 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: config.server.bodyLimit });
 
+  notifications?.attach(app, context);
   app.get('/healthz', async () => ({ status: 'ok' }));
   const lifecycle = options.lifecycle ?? { draining: false };
   registerReadiness(app, { store, durable, keys, authenticators }, () => lifecycle.draining);
@@ -348,6 +364,16 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
       return minter.tokenFor({ user: caller.subject, audience: ctx.route.audience, sid: caller.sid, cacheKey: caller.cacheKey });
     },
   };
+  // held requests live in the durable store: approvals are the gateway's own, not a filter's
+  let approvals: Awaited<ReturnType<typeof setupApprovals>> | undefined;
+  if (approvalRoutesOf(config).length > 0) {
+    deps.approvals = approvals = await setupApprovals(app, context, config, {
+      durable,
+      notifier: context.notifier,
+      ...(notifications ? { approversOf: (a: { roles: string[]; groups: string[]; users: string[] }) => notifications!.service.profiles.matching(a) } : {}),
+      upstreamOf: (route) => (isDemoEngineUpstream(route.upstream) ? demoUpstream(options.demoEngineUrl, route.name) : route.upstream!),
+    });
+  }
   const refusal = {
     challenge: `Bearer realm="portcullis"`,
     loginUrl: (returnTo: string) => `/login?returnTo=${encodeURIComponent(returnTo)}`,
@@ -394,7 +420,10 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
   app.addHook('onClose', async () => {
     rotation?.close();
     for (const a of authenticators) await a.close?.();
-    await durable.close();
+    // what approvals and mail are writing goes to the durable store before it closes
+    await approvals?.shutdown();
+    await notifications?.close();
+    if (ownsDurable) await durable.close();
     if (ownsStore) await store.close();
   });
   return { app, context, handOverStore: () => void (ownsStore = false) };

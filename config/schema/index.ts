@@ -8,6 +8,7 @@ import { checkConsistency } from './consistency.js';
 import { addressOrRange } from './technical.js';
 import { forwardAuthSchema } from './forward-auth.js';
 import { metricsSchema, shutdownSchema, tlsSchema } from './operations.js';
+import { approvalsSchema, notificationsSchema } from './notifications.js';
 import { pagesSchema } from './pages.js';
 import { durableSchemaWith } from './durable.js';
 import { vaultSchema } from './vault.js';
@@ -145,6 +146,10 @@ export const portcullisConfigSchema = z.strictObject({
   demoEngine: demoEngineSchema.default(() => demoEngineSchema.parse({})),
   forwardAuth: forwardAuthSchema.default(() => forwardAuthSchema.parse({})),
   metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  /** held requests (the `approval` filter): sweeping, how long decided ones are kept */
+  approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
+  /** e-mail about approvals, lockouts, credentials, sessions, new addresses; the daily summary */
+  notifications: notificationsSchema.default(() => notificationsSchema.parse({})),
   /** branding and templates of the gateway's own pages (docs/account.md) */
   pages: pagesSchema.default(() => pagesSchema.parse({})),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -38,6 +38,7 @@ export function mapIdentity(claims: PortcullisTokenClaims, mapping: IdentityMapp
     level: claims.acr ?? 'auth.weak',
     amr: Object.freeze([...(claims.amr ?? [])]),
     ...(claims.act ? { act: claims.act } : {}),
+    ...(claims.approval_id && claims.approved_by ? { approval: Object.freeze({ id: claims.approval_id, approvedBy: Object.freeze([...claims.approved_by]) }) } : {}),
     claims,
   } as Identity;
   Object.defineProperty(identity, 'token', { value: token, enumerable: false });

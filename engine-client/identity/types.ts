@@ -21,6 +21,11 @@ export interface Identity {
   readonly amr: readonly AuthMethod[];
   /** RFC 8693: who acts on whose behalf, when delegated */
   readonly act?: ActorClaim;
+  /**
+   * Set when the gateway sent a held request after its approval: the approval's id and who
+   * approved it (`sub` is still the requester). An engine may insist on it for risky operations.
+   */
+  readonly approval?: { readonly id: string; readonly approvedBy: readonly string[] };
   /** every verified claim */
   readonly claims: Readonly<PortcullisTokenClaims>;
   /** the verified token itself, for on-behalf-of calls (not enumerable: never serialized) */

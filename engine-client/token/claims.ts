@@ -61,6 +61,13 @@ export interface PortcullisTokenClaims {
   acr: AuthLevel;
   amr: AuthMethod[];
   act?: ActorClaim;
+  /**
+   * Login ids of the people who approved this request: set only on a held request the gateway
+   * sends after its approval (the `sub` stays the requester); absent on every other token
+   */
+  approved_by?: string[];
+  /** the id of that approval (the gateway's status page and audit log use the same id) */
+  approval_id?: string;
   /** identity attributes under their configured claim names */
   [claim: string]: unknown;
 }

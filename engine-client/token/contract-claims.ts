@@ -53,6 +53,11 @@ export function checkContractClaims(payload: JWTPayload): PortcullisTokenClaims 
   if (payload.sid !== undefined && typeof payload.sid !== 'string') throw invalid('sid');
   if (payload.acr !== undefined && !LEVELS.includes(payload.acr as AuthLevel)) throw invalid('acr');
   if (payload.act !== undefined && !checkActor(payload.act, 1)) throw invalid('act');
+  stringArray(payload, 'approved_by', false);
+  if (Array.isArray(payload.approved_by) && (payload.approved_by.length === 0 || payload.approved_by.some((a) => a === ''))) throw invalid('approved_by');
+  if (payload.approval_id !== undefined && (typeof payload.approval_id !== 'string' || payload.approval_id === '')) throw invalid('approval_id');
+  // an approval names its approvers: one without the other is not the contract
+  if ((payload.approved_by === undefined) !== (payload.approval_id === undefined)) throw invalid(payload.approved_by === undefined ? 'approved_by' : 'approval_id');
   // the contract's aud is one engine; jose already checked it names ours.
   // Frozen all the way down: the verified-token cache hands the same object to many requests.
   return deepFreeze({

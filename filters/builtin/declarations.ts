@@ -6,6 +6,7 @@ import { ipAllowListFilter } from './ip-allow-list.js';
 import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
+import { approvalRuleOf } from './approval.js';
 import { credentialsFilter } from './credentials.js';
 
 /**
@@ -59,6 +60,30 @@ export const BUILTIN_OPTION_SCHEMAS: Record<string, z.ZodType> = {
     })
     .superRefine(asTheFilterChecks((o) => rateLimitFilter(o)), shaped),
   audit: z.strictObject({ level: z.enum(['info', 'warn', 'debug']).optional() }).superRefine(asTheFilterChecks((o) => auditFilter(o)), shaped),
+  approval: z
+    .strictObject({
+      /** who may approve: holders of any role, members of any group, the users named, or whom the module names */
+      approvers: z.strictObject({
+        roles: z.array(z.string().min(1)).optional(),
+        groups: z.array(z.string().min(1)).optional(),
+        users: z.array(z.string().min(1)).optional(),
+        /** `./file.mjs#export`: a function (request, requester) → approver login ids */
+        module: z.string().min(1).optional(),
+      }),
+      /** distinct approvers needed (1 or 2); the requester never counts */
+      required: z.union([z.literal(1), z.literal(2)]).optional(),
+      /** seconds until an undecided request expires (default a day) */
+      expiresAfterSeconds: z.number().int().min(1).optional(),
+      /** largest body held (default 64 KiB); larger is refused with 413 */
+      maxBodyBytes: z.number().int().min(0).optional(),
+      /** request headers kept and sent with the request (default: content type, language, accept, conditional headers, idempotency key) */
+      headers: z.array(z.string().min(1)).optional(),
+      /** one line approvers read above the request */
+      description: z.string().min(1).max(200).optional(),
+      /** open (undecided or unsent) requests one requester may have on the route (default 20); more get 429 */
+      maxOpenPerRequester: z.number().int().min(1).optional(),
+    })
+    .superRefine(asTheFilterChecks((o) => approvalRuleOf('approval', o)), shaped),
   credentials: z
     .strictObject({ headers: z.record(z.string(), z.string()).refine((h) => Object.keys(h).length > 0, 'must name at least one header') })
     .superRefine(asTheFilterChecks((o) => credentialsFilter(o, { tokenFor: () => '', tokenHeader: '', tokenScheme: '', identityHeaders: [], forwardedProto: () => '' })), shaped),

@@ -9,11 +9,13 @@ import { identityHeadersFilter } from './identity-headers.js';
 import { rateLimitFilter } from './rate-limit.js';
 import { auditFilter } from './audit.js';
 import { authorizeFilter } from './authorize.js';
+import { approvalFilter } from './approval.js';
 import { credentialsFilter } from './credentials.js';
 // declares every built-in's options schema and the condition validator to the configuration schema
 import './declarations.js';
 
-export type { BuiltinFilterDeps } from './deps.js';
+export type { BuiltinFilterDeps, ApprovalDesk } from './deps.js';
+export type { ApprovalRule } from './approval.js';
 
 /** A built-in filter as configuration names it: options from the config, deps from the gateway. */
 export type BuiltinFilterFactory = (options: Record<string, unknown>, deps: BuiltinFilterDeps) => Filter;
@@ -28,6 +30,7 @@ export const BUILTIN_FILTERS: Record<string, BuiltinFilterFactory> = {
   'rate-limit': (o, deps) => rateLimitFilter(o, deps),
   audit: (o) => auditFilter(o),
   authorize: (o, deps) => authorizeFilter(o, deps),
+  approval: (o, deps) => approvalFilter(o, deps),
   credentials: (o, deps) => credentialsFilter(o, deps),
 };
 

@@ -123,6 +123,8 @@ export interface AuthenticatorContext {
   clientAddress?(request: FastifyRequest): string;
   /** true when sessions live in a store several gateways share (Redis): secrets kept in them are encrypted */
   storeShared?: boolean;
+  /** hears of every account lockout (HTTP Basic counts like the login form) */
+  onLockout?: import('../login/throttle.js').LockoutListener;
   /** count a login attempt that does not pass the login form (Basic, the SAML and OIDC callbacks) in `logins_total` */
   countLogin?(authenticator: string, result: 'success' | 'failure' | 'locked'): void;
 }

@@ -66,6 +66,26 @@ async function checkAuthenticators(loaded: LoadedConfig): Promise<ConfigProblem[
   }
 }
 
+/**
+ * What start refuses about approvals and mail beyond the schema: approval rules on routes
+ * without an upstream, approver modules that do not load, mail templates that do not compile.
+ */
+async function checkApprovalsAndMail(loaded: LoadedConfig): Promise<ConfigProblem[]> {
+  const { loadApprovalModules } = await import('../approvals/setup-approvals.js');
+  const { TemplateCatalogue } = await import('../notifications/template-catalogue.js');
+  const n = loaded.config.notifications;
+  try {
+    await loadApprovalModules(loaded.config, loaded.configDir);
+    if (n.enabled) await TemplateCatalogue.load({ ...(n.templatesDir ? { dir: n.templatesDir } : {}), configDir: loaded.configDir, defaultLanguage: n.defaultLanguage });
+    return [];
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'GW_CONFIG_INVALID') throw err;
+    const message = (err as Error).message;
+    const at = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(message);
+    return [at ? { path: at[1]!, message: at[2]! } : { path: 'notifications', message }];
+  }
+}
+
 /** The pages' branding and templates, checked as start checks them (contrast, logo file, every template). */
 async function checkPages(loaded: LoadedConfig): Promise<ConfigProblem[]> {
   const { resolveBranding } = await import('../pages/branding.js');
@@ -143,6 +163,7 @@ Exit codes: 0 valid (a summary is printed), 1 problems found (one "path: message
       if (!e.code?.startsWith('FILTER_') || !e.path) throw err;
       problems.push({ path: e.path, message: e.message.startsWith(`${e.path}: `) ? e.message.slice(e.path.length + 2) : e.message });
     }
+    if (problems.length === 0) problems.push(...(await checkApprovalsAndMail(loaded)));
     if (problems.length > 0) {
       printProblems(io, loaded.file, problems);
       return 1;

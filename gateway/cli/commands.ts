@@ -10,6 +10,7 @@ import { keysCommand } from './keys.js';
 import { routesCommand } from './routes.js';
 import { policyCommand } from './policy.js';
 import { certsCommand } from '../certs/certs-command.js';
+import { mailCommand } from './mail.js';
 import { credentialsCommand } from './credentials.js';
 import { vaultCommand } from './vault.js';
 
@@ -21,6 +22,7 @@ export const commands: CliCommand[] = [
   routesCommand,
   policyCommand,
   certsCommand,
+  mailCommand,
   credentialsCommand,
   vaultCommand,
 ];

@@ -46,6 +46,11 @@ export async function buildDemoEngine(options: Omit<DemoEngineOptions, 'port'>):
     app.get(`/${portal}/whoami`, guard, async (request) => whoami(request));
     app.get(`/${portal}/`, guard, async (request, reply) => reply.type('text/html; charset=utf-8').send(portalPage(portal, request.identity!)));
     app.get(`/${portal}/headers`, guard, async (request) => ({ headers: request.headers }));
+    // a stand-in for a risky operation (config/examples/approvals.yaml holds it for approval): it
+    // changes nothing, and answers who asked and who approved, as the token says
+    app.post(`/${portal}/users/:name`, guard, async (request, reply) =>
+      reply.code(201).send({ changed: (request.params as { name: string }).name, user: request.identity!.userId, approval: request.identity!.approval ?? null }),
+    );
   }
   return app;
 }
@@ -67,6 +72,7 @@ function whoami(request: FastifyRequest) {
     attributes: identity.attributes,
     level: identity.level,
     amr: identity.amr,
+    ...(identity.approval ? { approval: identity.approval } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ForwardAuthConfig } from '@portcullis/config/schema/forward-auth.js';
 import type { RouteConfig } from '@portcullis/config/schema/routes.js';
 import type { Chain } from '@portcullis/filters/chain.js';
-import type { RouteView } from '@portcullis/filters/types.js';
+import type { Filter, RouteView } from '@portcullis/filters/types.js';
 import type { Reason } from '@portcullis/policies/reasons.js';
 import { clientAddressOf, createAddressSet, createClientAddressResolver, normalizeAddress } from '@portcullis/engine-client/client-ip';
 import type { GatewayContext } from '../context.js';
@@ -126,7 +126,17 @@ const PROXY_SIDE_FILTERS = new Set(['strip-identity-headers', 'forwarded-headers
 
 /** The chain a forward-authentication decision runs: the route's, less what only shapes a request the gateway sends. */
 export function forwardAuthChain(chain: Chain): Chain {
-  return { ...chain, before: chain.before.filter((f) => !PROXY_SIDE_FILTERS.has(f.name)) };
+  // a 2xx lets the proxy send the request: a filter that would hold it for approval refuses it here
+  const access = chain.access.map((f) => (f.holdsRequest ? refuseHeld(f) : f));
+  return { ...chain, access, before: chain.before.filter((f) => !PROXY_SIDE_FILTERS.has(f.name)) };
+}
+
+function refuseHeld(filter: Filter): Filter {
+  return {
+    ...filter,
+    why: `${filter.why}; under forward authentication such requests are refused (the proxy, not the gateway, would send them)`,
+    run: () => ({ refuse: { code: 'forbidden', message: 'this request needs an approval, which the gateway can hold only on a route it proxies itself' } }),
+  };
 }
 
 function allFilters(chain: Chain): string[] {

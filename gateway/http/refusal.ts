@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Reason } from '@portcullis/policies/reasons.js';
 import { pagesOf, type Link, type PageUser } from '../pages/pages.js';
-import { prefersHtml } from './prefers-html.js';
+import { expectsPage, prefersHtml } from './prefers-html.js';
 
 export interface RefusalOptions {
   /** WWW-Authenticate challenge for API clients without credentials */
@@ -25,6 +25,8 @@ const STATUS: Record<string, number> = {
   'ip-denied': 403,
   'level-insufficient': 403,
   'rate-limited': 429,
+  'body-too-large': 413,
+  'approval-unavailable': 503,
 };
 
 /**
@@ -34,6 +36,7 @@ const STATUS: Record<string, number> = {
  * carries the reason's detail; the response carries only its public message.
  */
 export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason: Reason, options: RefusalOptions, caller?: PageUser): FastifyReply {
+  if (reason.code === 'approval-held') return sendHeld(request, reply, reason, caller);
   const statusCode = STATUS[reason.code] ?? 403;
   // the path only: a query string may carry a token (`?access_token=`)
   request.log.info({ event: 'refusal', refusal: reason.code, detail: reason.detail, path: pathOf(request.url) }, `request refused: ${reason.message}`);
@@ -72,9 +75,43 @@ export function sendRefusal(request: FastifyRequest, reply: FastifyReply, reason
       .type('text/html; charset=utf-8')
       .send(pagesOf(request).message({ title: 'Access denied', message: `You may not open this page: ${reason.message}.`, note: `Request id: ${request.id}`, links: refusalLinks(caller), ...(caller ? { who: caller } : {}) }));
   }
-  const code =
-    reason.code === 'ip-denied' ? 'GW_IP_DENIED' : reason.code === 'level-insufficient' ? 'GW_LEVEL_INSUFFICIENT' : reason.code === 'rate-limited' ? 'GW_RATE_LIMITED' : 'GW_FORBIDDEN';
-  return reply.code(statusCode).send({ statusCode, code, error: statusCode === 429 ? 'Too Many Requests' : 'Forbidden', message: reason.message, requestId: request.id });
+  const code = CODES[reason.code] ?? 'GW_FORBIDDEN';
+  // a body left unread (too large to hold) must not be read as the next request on this connection
+  if (statusCode === 413) reply.header('connection', 'close');
+  return reply.code(statusCode).send({ statusCode, code, error: ERRORS[statusCode] ?? 'Forbidden', message: reason.message, requestId: request.id });
+}
+
+const CODES: Record<string, string> = {
+  'ip-denied': 'GW_IP_DENIED',
+  'level-insufficient': 'GW_LEVEL_INSUFFICIENT',
+  'rate-limited': 'GW_RATE_LIMITED',
+  'body-too-large': 'GW_BODY_TOO_LARGE',
+  'approval-unavailable': 'GW_APPROVAL_UNAVAILABLE',
+};
+const ERRORS: Record<number, string> = { 413: 'Payload Too Large', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/**
+ * A request held for approval (the approval filter): 202 with the pending request's id and
+ * where to follow it; a page with that link for browsers. It is not a refusal: nothing was
+ * denied yet, and the log line says so.
+ */
+function sendHeld(request: FastifyRequest, reply: FastifyReply, reason: Reason, caller?: PageUser): FastifyReply {
+  const { approvalId, statusUrl, expiresAt } = reason.detail as { approvalId: string; statusUrl: string; expiresAt: string };
+  reply.code(202).header('location', statusUrl).header('cache-control', 'no-store');
+  if (prefersHtml(request) || expectsPage(request)) {
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        pagesOf(request).message({
+          title: 'Waiting for approval',
+          message: `Your request needs an approval before it is sent. You will get an e-mail when it is decided; it expires at ${expiresAt}.`,
+          note: `Request id: ${approvalId}`,
+          links: [{ href: statusUrl, text: 'Follow the request' }],
+          ...(caller ? { who: caller } : {}),
+        }),
+      );
+  }
+  return reply.send({ statusCode: 202, status: 'pending', message: reason.message, approvalId, statusUrl, expiresAt, requestId: request.id });
 }
 
 /** Where a refused user can go: their portals and account when logged in; another login either way. */

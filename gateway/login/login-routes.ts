@@ -26,6 +26,8 @@ export function registerLoginRoutes(app: FastifyInstance, gw: GatewayContext): L
     safeReturnTo,
     async completeLogin(request, reply, user, returnTo) {
       await gw.sessions.create(request, reply, user);
+      // the profile mail is sent by, and "a login from a new address": in the background
+      void gw.notifications?.afterLogin(user, gw.clientAddress(request));
       gw.instruments.logins.inc({ authenticator: user.authenticator, result: 'success' });
       request.log.info({ event: AUDIT_EVENTS.login, user: user.loginId, authenticator: user.authenticator, level: user.level }, 'login succeeded');
       await reply.redirect(safeReturnTo(returnTo), 303);

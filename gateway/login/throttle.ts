@@ -31,11 +31,14 @@ export class LoginThrottle {
   readonly #store: ExpiringStore;
   readonly #settings: ThrottleSettings;
   readonly #now: () => number;
+  readonly #onLockout: LockoutListener | undefined;
 
-  constructor(store: ExpiringStore, settings: ThrottleSettings, now: () => number = Date.now) {
+  /** `onLockout` hears of every account lock (the notifications mail the account's owner) */
+  constructor(store: ExpiringStore, settings: ThrottleSettings, now: () => number = Date.now, onLockout?: LockoutListener) {
     this.#store = store;
     this.#settings = settings;
     this.#now = now;
+    this.#onLockout = onLockout;
   }
 
   /** Seconds until a login may be tried again, or 0 when it may be tried now (no counting). */
@@ -57,7 +60,7 @@ export class LoginThrottle {
     const attempt = await this.#store.increment(countKey('user', login), windowSeconds);
     if (attempt > maxFailuresPerUser) {
       // attempts racing past the limit: lock now, their passwords are never evaluated
-      await this.#lock('user', login, lockoutSeconds);
+      await this.#lock('user', login, lockoutSeconds, address);
       return { retryAfter: lockoutSeconds, attempt };
     }
     return { retryAfter: 0, attempt };
@@ -69,11 +72,11 @@ export class LoginThrottle {
     const perAddress = await this.#store.increment(countKey('addr', address), windowSeconds);
     let locked = 0;
     if (admission.attempt >= maxFailuresPerUser) {
-      await this.#lock('user', login, lockoutSeconds);
+      await this.#lock('user', login, lockoutSeconds, address);
       locked = lockoutSeconds;
     }
     if (perAddress >= maxFailuresPerAddress) {
-      await this.#lock('addr', address, lockoutSeconds);
+      await this.#lock('addr', address, lockoutSeconds, address);
       locked = lockoutSeconds;
     }
     return locked;
@@ -84,9 +87,12 @@ export class LoginThrottle {
     for (const login of new Set(logins.map(canonicalLogin))) await this.#store.delete(countKey('user', login));
   }
 
-  async #lock(kind: 'user' | 'addr', value: string, seconds: number): Promise<void> {
+  async #lock(kind: 'user' | 'addr', value: string, seconds: number, address: string): Promise<void> {
+    // attempts racing past the limit lock again: the first lock of an account is the one reported
+    const already = kind === 'user' && (await this.#store.get<number>(lockKey(kind, value))) !== undefined;
     await this.#store.set(lockKey(kind, value), this.#now() + seconds * 1000, seconds);
     await this.#store.delete(countKey(kind, value));
+    if (kind === 'user' && !already) this.#onLockout?.(canonicalLogin(value), seconds, address);
   }
 
   #left(until: number): number {
@@ -94,6 +100,9 @@ export class LoginThrottle {
     return left > 0 ? left : 0;
   }
 }
+
+/** told the canonical login, the lockout in seconds and the address of the last attempt; must not throw */
+export type LockoutListener = (login: string, seconds: number, address: string) => void;
 
 const keyOf = (kind: string, value: string) => (kind === 'user' ? canonicalLogin(value) : value);
 const countKey = (kind: string, value: string) => `login-failures:${kind}:${keyOf(kind, value)}`;

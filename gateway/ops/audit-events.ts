@@ -21,6 +21,14 @@ export const AUDIT_EVENTS = {
   keyRotation: 'key-rotation',
   /** a SIGHUP (or certificate file change) was applied, or refused */
   configReload: 'config-reload',
+  /** an approval filter held a request (who asked, which route, who may decide) */
+  approvalRequested: 'approval-requested',
+  /** an approver approved or rejected a held request (with their comment) */
+  approvalDecided: 'approval-decided',
+  /** a held request was sent upstream after its approval, with the upstream's status */
+  approvalSent: 'approval-sent',
+  /** a held request expired undecided, or could not be sent: it was never sent */
+  approvalClosed: 'approval-closed',
   /** credential values read from the vault (names, owner, actor, engine; never a value) */
   credentialRead: 'credential-read',
   /** a credential stored or replaced */

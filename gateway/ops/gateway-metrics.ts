@@ -20,6 +20,10 @@ export function gatewayInstruments(metrics: Metrics) {
     tokenCacheHits: metrics.counter('token_cache_hits_total', 'Requests that reused a cached token, by audience', ['audience']),
     storeDuration: metrics.histogram('store_operation_duration_seconds', 'Session store operations (memory or Redis)', ['operation']),
     storeErrors: metrics.counter('store_errors_total', 'Session store operations that failed', ['operation']),
+    mailOutbox: metrics.gauge('mail_outbox_messages', 'Notification mails waiting in the durable outbox (as of the last pass)', []),
+    mailSent: metrics.counter('mail_sent_total', 'Notification mails the SMTP server accepted', []),
+    mailFailures: metrics.counter('mail_failures_total', 'Failed attempts to send a notification mail; final: given up', ['final']),
+    approvals: metrics.counter('approvals_total', 'Held requests by outcome (held, approved, rejected, expired, sent, failed)', ['route', 'outcome']),
   };
 }
 export type GatewayInstruments = ReturnType<typeof gatewayInstruments>;

@@ -23,6 +23,8 @@ export interface MintRequest {
   sid?: string;
   /** what the token may be reused for: the session digest, or a technical user's fingerprint */
   cacheKey: string;
+  /** a held request sent after its approval: the token names the approval and its approvers (never cached) */
+  approval?: { id: string; approvedBy: readonly string[] };
 }
 
 interface CachedToken {
@@ -99,6 +101,10 @@ export class TokenMinter {
       amr: [...user.amr],
     };
     if (request.sid) claims.sid = request.sid;
+    if (request.approval) {
+      claims.approval_id = request.approval.id;
+      claims.approved_by = [...request.approval.approvedBy];
+    }
     const attributes: Record<string, string> = { loginId: user.loginId, ...user.attributes };
     for (const attribute of IDENTITY_ATTRIBUTES) {
       const value = attributes[attribute];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { portcullisConfigSchema, type PortcullisConfigInput } from '../../config/schema/index.js';
 import { createLogger } from '../../gateway/logger.js';
-import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server.js';
 import { hashPassword } from '../../gateway/users/password-hash.js';
 
 export interface TestUser {
@@ -47,8 +47,14 @@ export async function writeUsersFile(dir: string, users: Record<string, TestUser
  * in a temporary folder, capturing its log. `configure` gets the folder and answers the
  * config input; by default the demo setup: alice and bob, /app/ and /admin/.
  */
-export async function startTestGateway(configure?: (dir: string) => Promise<PortcullisConfigInput> | PortcullisConfigInput, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
-  const dir = await mkdtemp(join(tmpdir(), 'portcullis-test-'));
+export async function startTestGateway(
+  configure?: (dir: string) => Promise<PortcullisConfigInput> | PortcullisConfigInput,
+  env: NodeJS.ProcessEnv = {},
+  /** more gateway options (a shared durable store, a folder to reuse across a restart) */
+  extra: Partial<GatewayOptions> & { dir?: string } = {},
+): Promise<TestGateway> {
+  const { dir: reuse, ...more } = extra;
+  const dir = reuse ?? (await mkdtemp(join(tmpdir(), 'portcullis-test-')));
   const input = configure ? await configure(dir) : await demoConfig(dir);
   const config = portcullisConfigSchema.parse(input);
   let captured = '';
@@ -59,7 +65,7 @@ export async function startTestGateway(configure?: (dir: string) => Promise<Port
     },
   });
   const logger = createLogger(process.env.PORTCULLIS_TEST_LOG ?? 'info', sink);
-  const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger, env: { NODE_ENV: 'test', ...env } });
+  const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger, env: { NODE_ENV: 'test', ...env }, ...more });
   // assign, not spread: `app` and `context` are getters that follow a reload
   return Object.assign(gateway, {
     dir,

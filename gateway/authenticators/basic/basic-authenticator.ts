@@ -30,7 +30,7 @@ export function createBasicAuthenticator(config: BasicAuthenticatorConfig, ctx: 
     throw new GatewayError('GW_AUTHENTICATOR_INVALID', 500, `${path}: '${config.users}' is a ${target.type} authenticator; Basic needs file or ldap users`);
   }
   const users: PasswordAuthenticator = target;
-  const throttle = new LoginThrottle(ctx.sharedStore, ctx.loginThrottle ?? DEFAULTS.loginThrottle);
+  const throttle = new LoginThrottle(ctx.sharedStore, ctx.loginThrottle ?? DEFAULTS.loginThrottle, Date.now, ctx.onLockout);
   const clientAddress = ctx.clientAddress ?? ((request: FastifyRequest) => request.socket.remoteAddress ?? 'unknown');
   const log = ctx.log.child({ authenticator: config.name });
   const challenge = `Basic realm="${config.realm}", charset="UTF-8"`;

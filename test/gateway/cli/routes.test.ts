@@ -73,7 +73,7 @@ routes:
     const cli = io(dir);
     expect(await routesCommand.run!(['--config', 'bad.yaml'], cli)).toBe(1);
     // refused by the schema, with the built-ins the filters declared
-    expect(cli.out()).toMatch(/routes\[0\]\.filters\[0\]\.use: no filter named '[^']+'; built-ins: attach-token, audit/);
+    expect(cli.out()).toMatch(/routes\[0\]\.filters\[0\]\.use: no filter named '[^']+'; built-ins: approval, attach-token, audit/);
   });
 
   it('check-config --explain prints the same chains after the summary', async () => {
