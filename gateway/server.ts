@@ -207,6 +207,13 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     durable = options.durable ?? (await createDurableStore(config, dataDir, { configDir: options.configDir, env, log }));
     vault = await createVault({ config, configDir: options.configDir, dataDir, log }, durable, env);
     notifications = await setupNotifications(config, { durable, configDir: options.configDir, publicUrl, log, env, instruments });
+    // the owner hears of a credential added or removed, whoever did it (a stolen session, an administrator)
+    const mail = notifications?.service;
+    if (vault && mail) {
+      vault.onChange(({ owner, key, kind, who }) =>
+        void mail.notify({ type: kind === 'added' ? 'credential-added' : 'credential-removed', to: [owner], data: { 'credential.name': key, 'credential.service': who.engine ?? who.via } }),
+      );
+    }
     keys = await loadSigningKeys({
       keysDir: resolve(dataDir, 'keys'),
       algorithm: config.tokens.algorithm,

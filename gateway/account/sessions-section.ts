@@ -82,6 +82,12 @@ export function sessionsSection(gw: GatewayContext): AccountSection {
         if (!ended) throw new GatewayError('GW_SESSION_UNKNOWN', 404, 'sid: you have no session with this id (it may have ended already)');
         gw.minter.forget(sid);
         request.log.info({ event: AUDIT_EVENTS.sessionEnded, user: user.loginId, authenticator: user.authenticator, sid, by: session.sid }, 'session ended by its user');
+        void gw.notifier.notify({
+          type: 'session-ended',
+          to: [user.loginId],
+          key: `session-ended:${sid}`,
+          data: { 'session.address': ended.origin?.address ?? 'unknown', 'session.startedAt': new Date(ended.createdAt).toISOString(), 'session.endedBy': user.loginId },
+        });
         if (expectsPage(request)) return reply.redirect(`/account?notice=${encodeURIComponent('The session was ended.')}#sessions`, 303);
         return reply.header('cache-control', 'no-store').send({ ended: true, sid });
       });

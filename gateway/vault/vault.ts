@@ -20,6 +20,13 @@ export interface VaultActor {
   requestId?: string;
 }
 
+export interface CredentialChange {
+  owner: string;
+  key: string;
+  kind: 'added' | 'removed';
+  who: VaultActor;
+}
+
 export interface CredentialSummary {
   key: string;
   updatedAt: string;
@@ -54,6 +61,8 @@ export class Vault {
   readonly #records: LRUCache<string, { record: CredentialRecord | undefined; until: number }>;
   readonly #readCacheMs: number;
 
+  #onChange: ((change: CredentialChange) => void) | undefined;
+
   constructor(store: DurableStore, keys: MasterKeyRing, limits: VaultLimits, log: Logger, options: { readCacheMs?: number } = {}) {
     this.#store = store;
     this.#keys = keys;
@@ -61,6 +70,11 @@ export class Vault {
     this.#log = log;
     this.#readCacheMs = options.readCacheMs ?? 0;
     this.#records = new LRUCache({ max: 10_000 });
+  }
+
+  /** Tell `listener` about every credential added or removed (the owner's notification mail); one listener. */
+  onChange(listener: (change: CredentialChange) => void): void {
+    this.#onChange = listener;
   }
 
   get limits(): VaultLimits {
@@ -97,6 +111,7 @@ export class Vault {
     await this.#store.put(name, record, 'any');
     this.#records.delete(name);
     this.#audit(AUDIT_EVENTS.credentialWrite, owner, who, { key, replaced: existing !== undefined });
+    if (!existing) this.#onChange?.({ owner, key, kind: 'added', who });
     return { replaced: existing !== undefined };
   }
 
@@ -107,6 +122,7 @@ export class Vault {
     const removed = await this.#store.delete(credentialRecord(owner, key), 'any');
     this.#records.delete(credentialRecord(owner, key));
     this.#audit(AUDIT_EVENTS.credentialRemove, owner, who, { key, removed });
+    if (removed) this.#onChange?.({ owner, key, kind: 'removed', who });
     return removed;
   }
 

@@ -11,7 +11,8 @@ import { createDevCertificates } from '../../gateway/certs/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { APPROVAL_USERS, RecordingEngine, approvalConfig, loggedIn } from '../support/approvals.js';
 import { TestSmtp, type ReceivedMail } from '../support/smtp.js';
-import { CookieClient } from '../support/http-client.js';
+import { CookieClient, csrfOf } from '../support/http-client.js';
+import { randomBytes } from 'node:crypto';
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 const SMTP_PASSWORD = 'smtp-secret-4711';
@@ -35,6 +36,7 @@ describe('notification mail', () => {
         await writeFile(join(dir, 'templates', 'approval-approved.de.yaml'), 'subject: "Erledigt: {{ approval.description }}"\ntext: "Hallo {{ user.firstName }}, {{ approval.approvedBy }} hat freigegeben. Antwort: {{ approval.upstreamStatus }}. {{ approval.url }}"\nhtml: "<p>Hallo {{ user.firstName }}</p><p><a href=\\"{{ approval.url }}\\">Anfrage</a></p>"\n');
         return approvalConfig(dir, engine.url, {
           server: { trustedProxies: ['127.0.0.1'] },
+          vault: { masterKeys: [{ id: 'mail-1', key: 'env://VAULT_KEY' }] },
           loginThrottle: { maxFailuresPerUser: 3, maxEntryRequestsPerAddress: 10_000 },
           metrics: { enabled: true, port: 0 },
           notifications: {
@@ -47,7 +49,7 @@ describe('notification mail', () => {
           },
         });
       },
-      { SMTP_PASSWORD },
+      { SMTP_PASSWORD, VAULT_KEY: randomBytes(32).toString('base64') },
     );
     engine.trust(gateway.url, 'portcullis-approvals');
     // the approvers have logged in once: the gateway knows their address and roles
@@ -218,4 +220,31 @@ describe('notification mail', () => {
     expect(smtp.received.length).toBeGreaterThan(arrivedBefore);
     expect(gateway.logs()).not.toContain(SMTP_PASSWORD);
   }, 40_000);
+
+  it('tells the owner when a credential is added or removed and when one of their sessions is ended, without the value', async () => {
+    const VALUE = 'ghp_canary_' + randomBytes(6).toString('hex');
+    const here = await loggedIn(gateway.url, 'carol');
+    const there = await loggedIn(gateway.url, 'carol');
+    cookies.push(...here.jar.values(), ...there.jar.values());
+    const csrf = (await here.request('GET', '/api/vault/credentials', undefined, { accept: 'application/json' })).json().csrfToken as string;
+    const put = await here.request('PUT', '/api/vault/credentials/mail_probe', JSON.stringify({ value: VALUE }), { ...JSON_HEADERS, 'x-csrf-token': csrf });
+    expect(put.status).toBe(201);
+    expect((await here.request('DELETE', '/api/vault/credentials/mail_probe', undefined, { accept: 'application/json', 'x-csrf-token': csrf })).status).toBeLessThan(300);
+
+    const account = await here.request('GET', '/account', undefined, { accept: 'application/json' });
+    const other = (account.json().sessions as Array<{ sid: string; current: boolean }>).find((x) => !x.current)!;
+    const page = await here.request('GET', '/account', undefined, { accept: 'text/html' });
+    const ended = await here.request('POST', '/account/sessions/end', new URLSearchParams({ csrf: csrfOf(page.text), sid: other.sid }).toString(), { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' });
+    expect(ended.status).toBe(200);
+
+    const subjects = ['Ein Zugang wurde Ihrem Konto hinzugefügt', 'Ein Zugang wurde aus Ihrem Konto entfernt', 'Eine Ihrer Sitzungen wurde beendet'];
+    await smtp.waitFor(() => subjects.every((subject) => smtp.to('carol@example.test').some((m) => m.parsed.subject === subject)), 10_000, 'carol’s vault and session mails');
+    const mails = smtp.to('carol@example.test').filter((m) => subjects.includes(m.parsed.subject ?? ''));
+    expect(mails.find((m) => m.parsed.subject === subjects[0])!.parsed.text).toContain('„mail_probe“');
+    expect(mails.find((m) => m.parsed.subject === subjects[2])!.parsed.text).toContain('127.0.0.1');
+    for (const mail of mails) {
+      expect(mail.raw).not.toContain(VALUE);
+      noSecrets(mail);
+    }
+  });
 });
