@@ -335,11 +335,11 @@ export async function buildGateway(config: PortcullisConfig, options: BuildOptio
     return rotation ? rotation.jwks() : jwksOf(keys);
   });
   registerEntryRateLimit(app, context);
-  wireVault(app, context, vault, () => (rotation ? rotation.jwks() : jwksOf(keys)), config.tokens.issuer ?? publicUrl);
+  const portals = new PortalDirectory(richConditionCheck, new URL(publicUrl).protocol.replace(':', ''));
+  wireVault(app, context, vault, () => (rotation ? rotation.jwks() : jwksOf(keys)), config.tokens.issuer ?? publicUrl, () => portals);
   const completion = registerLoginRoutes(app, context);
   registerLogoutRoutes(app, context);
   for (const routed of context.authenticators.routed) await routed.register(app, completion);
-  const portals = new PortalDirectory(richConditionCheck, new URL(publicUrl).protocol.replace(':', ''));
   registerPortalRoutes(app, context, portals);
 
   const publicProto = new URL(publicUrl).protocol.replace(':', '');

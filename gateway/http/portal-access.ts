@@ -46,9 +46,17 @@ export class PortalDirectory {
     this.#routes.push({ route, view, href, deciding: chain.access.filter((f) => f.decidesAccess) });
   }
 
-  async openTo(request: FastifyRequest, subject: FilterSubject, clientAddress: string): Promise<Portal[]> {
+  /** Whether the caller may open (as they are, without a step-up) a route whose tokens are for `audience`. */
+  async admitsTo(audience: string, request: FastifyRequest, subject: FilterSubject, clientAddress: string): Promise<boolean> {
+    const open = await this.openTo(request, subject, clientAddress, (r) => r.view.audience === audience);
+    return open.some((portal) => !portal.stepUp);
+  }
+
+  async openTo(request: FastifyRequest, subject: FilterSubject, clientAddress: string, only: (route: PortalRoute) => boolean = () => true): Promise<Portal[]> {
     const out: Portal[] = [];
-    for (const { route, view, href, deciding } of this.#routes) {
+    for (const portalRoute of this.#routes) {
+      if (!only(portalRoute)) continue;
+      const { route, view, href, deciding } = portalRoute;
       const probe = Object.create(request, { method: { value: 'GET' }, url: { value: route.prefix } }) as FastifyRequest;
       const ctx: MutableFilterContext = { request: probe, route: view, subject, clientAddress, upstreamHeaders: {}, removeHeaders: new Set(), state: new Map() };
       let refused = runPhase(deciding, ctx, this.#check);

@@ -1,3 +1,5 @@
+import type { PortalDirectory } from '../http/portal-access.js';
+import { audienceMembership } from './audience-members.js';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import type { GatewayContext } from '../context.js';
@@ -22,7 +24,7 @@ export async function createVault(gw: Pick<GatewayContext, 'config' | 'configDir
 }
 
 /** REST API and the account section, once the app exists. */
-export function wireVault(app: FastifyInstance, gw: GatewayContext, vault: Vault | undefined, jwks: () => { keys: JWK[] }, issuer: string): void {
+export function wireVault(app: FastifyInstance, gw: GatewayContext, vault: Vault | undefined, jwks: () => { keys: JWK[] }, issuer: string, portals: () => PortalDirectory | undefined): void {
   if (!vault) {
     app.all('/api/vault/*', async () => {
       throw new GatewayError('GW_VAULT_OFF', 404, 'the credentials vault is not configured on this gateway (vault.masterKeys)');
@@ -30,7 +32,7 @@ export function wireVault(app: FastifyInstance, gw: GatewayContext, vault: Vault
     return;
   }
   const audiences = [...new Set(gw.config.routes.map((r) => r.audience ?? r.name))];
-  registerVaultRoutes(app, { vault, settings: gw.config.vault, caller: vaultCallerResolver(gw, { issuer, audiences, jwks }) });
+  registerVaultRoutes(app, { vault, settings: gw.config.vault, caller: vaultCallerResolver(gw, { issuer, audiences, jwks }), isUserOf: audienceMembership(gw, portals) });
 }
 
 /** What the `credentials` filter reads through: the caller's own values, audited with the route's engine. */

@@ -1,3 +1,4 @@
+import type { AudienceMembership } from './audience-members.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { VaultSettings } from '@portcullis/config/schema/vault.js';
 import { GatewayError } from '../errors.js';
@@ -9,6 +10,8 @@ export interface VaultRouteOptions {
   vault: Vault;
   caller: VaultCallerResolver;
   settings: VaultSettings;
+  /** whether a user is one of an engine's users (a technical grant reads only theirs) */
+  isUserOf: AudienceMembership;
 }
 
 const unauthenticated = () =>
@@ -90,7 +93,7 @@ export function registerVaultRoutes(app: FastifyInstance, options: VaultRouteOpt
     return answer(values);
   });
 
-  // a technical user's grant: named keys of any user, for its engine
+  // a technical user's grant: named keys of the users of its engine
   app.post<{ Params: { user: string }; Body: unknown }>('/api/vault/users/:user/values', async (request, reply) => {
     const caller = await who(request);
     if (caller.kind !== 'technical') throw forbidden('only a technical user with a grant reads another user\'s credentials');
@@ -99,6 +102,9 @@ export function registerVaultRoutes(app: FastifyInstance, options: VaultRouteOpt
     const denied = keys.find((k) => !grants.some((g) => g.keys.includes(k)));
     if (denied !== undefined) throw forbidden(`technical user '${caller.technicalUser}' has no grant for the credential '${denied}'`);
     const engine = grants.find((g) => keys.every((k) => g.keys.includes(k)))?.audience ?? grants[0]!.audience;
+    // a grant covers the users of its own engine only: those who may open one of its routes
+    const user = request.params.user;
+    if (!(await options.isUserOf(user, engine, request))) throw forbidden(`'${user}' is not a user of the engine '${engine}' that technical user '${caller.technicalUser}' works for`);
     const values = await vault.read(request.params.user, keys, { actor: caller.technicalUser, via: 'technical', engine, requestId: request.id });
     reply.headers(noStore);
     return answer(values);

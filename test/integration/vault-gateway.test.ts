@@ -71,12 +71,16 @@ beforeAll(async () => {
         vault: {
           masterKeys: [{ id: 'test-1', key: 'env://VAULT_KEY' }],
           adminRoles: ['admin'],
-          technicalGrants: [{ technicalUser: 'scheduler', audience: 'engine', keys: ['github_token'] }],
+          technicalGrants: [
+            { technicalUser: 'scheduler', audience: 'engine', keys: ['github_token'] },
+            { technicalUser: 'scheduler', audience: 'ops', keys: ['ops_token'] },
+          ],
         },
         routes: [
           { name: 'saas', prefix: '/saas/', upstream: upstreamUrl, filters: [{ use: 'credentials', options: { headers: { 'X-Api-Key': '${credentials.github_token}', Authorization: 'token ${credentials.github_token}' } } }] },
           { name: 'chat', prefix: '/chat/', upstream: upstreamUrl, filters: [{ use: 'credentials', options: { headers: { 'X-Slack': '${credentials.slack_token}' } } }] },
           { name: 'engine', prefix: '/engine/', upstream: upstreamUrl },
+          { name: 'ops', prefix: '/ops/', upstream: upstreamUrl, policy: { allowRoles: ['admin'] } },
         ],
       };
     },
@@ -206,6 +210,19 @@ describe('a technical user with a grant', () => {
     expect(other.status).toBe(403);
     expect(other.json().message).toContain('slack_token');
     expect(other.body).not.toContain(CANARY);
+  });
+
+  it("reads only the users of its own engine: those who may open one of the engine's routes", async () => {
+    const client = await pki.client('billing');
+    const ask = (user: string, key: string) => tlsRequest(`${mtlsUrl}/api/vault/users/${user}/values`, client, { method: 'POST', ...json({ keys: [key] }) });
+    // bob is an admin and may open /ops/; alice may not, so the ops grant does not reach her
+    expect((await ask('bob', 'ops_token')).status).toBe(200);
+    const alice = await ask('alice', 'ops_token');
+    expect(alice.status).toBe(403);
+    expect(alice.json().message).toBe("'alice' is not a user of the engine 'ops' that technical user 'scheduler' works for");
+    // a user no identity store knows and no session shows is nobody's user
+    expect((await ask('mallory', 'github_token')).status).toBe(403);
+    expect(gw.logs()).not.toMatch(/"event":"credential-read".*"owner":"alice".*"engine":"ops"/);
   });
 
   it('is not a user: it has no credentials of its own to manage', async () => {
