@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { demoConfig, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 async function logIn(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
@@ -94,6 +97,67 @@ describe('in Chromium: alice’s account page', () => {
       await page.waitForURL(`${gw.url}/account`);
       await page.goto(`${gw.url}/login`);
       expect(await page.getByRole('main').getByRole('status').textContent()).toContain('You are logged in as Alice Liddell (alice)');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('in Chromium: alice keeps a credential on her account page, and the route sends it for her', () => {
+  let gw: TestGateway;
+  let browser: Browser;
+  let upstream: Server;
+  const received: Array<string | undefined> = [];
+  const TOKEN = 'ghp_' + randomBytes(12).toString('hex');
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      received.push(req.headers['x-api-key'] as string | undefined);
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end('<!doctype html><title>saas</title><p id="saas">the SaaS answered</p>');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    [gw, browser] = await Promise.all([
+      startTestGateway(
+        async (dir) => {
+          const config = await demoConfig(dir);
+          return {
+            ...config,
+            vault: { masterKeys: [{ id: 'browser-1', key: 'env://VAULT_KEY' }] },
+            routes: [...config.routes, { name: 'saas', prefix: '/saas/', upstream: upstreamUrl, filters: [{ use: 'credentials', options: { headers: { 'X-Api-Key': '${credentials.github_token}' } } }] }],
+          };
+        },
+        { VAULT_KEY: randomBytes(32).toString('base64') },
+      ),
+      launchChromium(),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.stop();
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  it('without the credential the route leads to the account page; saved there, the upstream receives it and the page never shows it again', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await logIn(context, gw.url);
+      await page.goto(`${gw.url}/saas/repos`);
+      expect(new URL(page.url()).pathname).toBe('/account');
+      expect(received).toEqual([]);
+
+      await page.getByLabel('Name').fill('github_token');
+      await page.getByLabel('Value').fill(TOKEN);
+      await page.getByRole('button', { name: 'Save credential' }).click();
+      await page.waitForURL(/\/account/);
+      expect(await page.locator('#credentials').textContent()).toContain('github_token');
+      expect(await page.content()).not.toContain(TOKEN);
+
+      await page.goto(`${gw.url}/saas/repos`);
+      expect(await page.textContent('#saas')).toBe('the SaaS answered');
+      expect(received).toEqual([TOKEN]);
+      expect(gw.logs()).not.toContain(TOKEN);
     } finally {
       await context.close();
     }
