@@ -125,7 +125,7 @@ describe('in Chromium: alice keeps a credential on her account page, and the rou
           return {
             ...config,
             vault: { masterKeys: [{ id: 'browser-1', key: 'env://VAULT_KEY' }] },
-            routes: [...config.routes, { name: 'saas', prefix: '/saas/', upstream: upstreamUrl, filters: [{ use: 'credentials', options: { headers: { 'X-Api-Key': '${credentials.github_token}' } } }] }],
+            routes: [...(config.routes ?? []), { name: 'saas', prefix: '/saas/', upstream: upstreamUrl, filters: [{ use: 'credentials', options: { headers: { 'X-Api-Key': '${credentials.github_token}' } } }] }],
           };
         },
         { VAULT_KEY: randomBytes(32).toString('base64') },
