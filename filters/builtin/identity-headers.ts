@@ -1,5 +1,5 @@
 import type { FilterSubject, Filter } from '../types.js';
-import { FilterOptionsError } from './options-error.js';
+import { compileHeaderTemplates, configuredHeaderNames } from './header-templates.js';
 
 /**
  * For an engine that cannot read tokens: identity attributes as request headers, e.g.
@@ -11,7 +11,7 @@ import { FilterOptionsError } from './options-error.js';
  * percent-encoded (UTF-8), so no value can break a header line.
  */
 export function identityHeadersFilter(options: Record<string, unknown>): Filter {
-  const templates = compileTemplates(options);
+  const templates = compileHeaderTemplates(options, { namespace: 'user', example: '${user.loginId}' });
   return {
     name: 'identity-headers',
     phase: 'before',
@@ -29,48 +29,9 @@ export function identityHeadersFilter(options: Record<string, unknown>): Filter 
   };
 }
 
-/** The header names configured in every identity-headers filter, lower-case, so the gateway strips them everywhere. */
-export function identityHeaderNames(filterRefs: ReadonlyArray<{ use: string; options?: Record<string, unknown> }>): string[] {
-  const names = new Set<string>();
-  for (const ref of filterRefs) {
-    if (ref.use !== 'identity-headers') continue;
-    const headers = ref.options?.headers;
-    if (headers && typeof headers === 'object') for (const name of Object.keys(headers)) names.add(name.toLowerCase());
-  }
-  return [...names];
-}
+/** The header names of every identity-headers filter, lower-case, so the gateway strips them everywhere. */
+export const identityHeaderNames = (filterRefs: ReadonlyArray<{ use: string; options?: Record<string, unknown> }>): string[] => configuredHeaderNames(filterRefs, 'identity-headers');
 
-interface Template {
-  header: string;
-  parts: Array<string | { name: string }>;
-}
-
-const PLACEHOLDER = /\$\{user\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-function compileTemplates(options: Record<string, unknown>): Template[] {
-  const unknown = Object.keys(options).filter((k) => k !== 'headers');
-  if (unknown.length > 0) throw new FilterOptionsError(`options.${unknown[0]}`, 'unknown option');
-  const headers = options.headers;
-  if (!headers || typeof headers !== 'object' || Array.isArray(headers) || Object.keys(headers).length === 0) {
-    throw new FilterOptionsError('options.headers', 'must map header names to templates such as "${user.loginId}"');
-  }
-  return Object.entries(headers as Record<string, unknown>).map(([header, template]) => {
-    const path = `options.headers.${header}`;
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) throw new FilterOptionsError(path, 'is not a header name');
-    if (typeof template !== 'string') throw new FilterOptionsError(path, 'must be a string template');
-    const parts: Template['parts'] = [];
-    let last = 0;
-    for (const m of template.matchAll(PLACEHOLDER)) {
-      if (m.index! > last) parts.push(template.slice(last, m.index));
-      parts.push({ name: m[1]! });
-      last = m.index! + m[0].length;
-    }
-    if (last < template.length) parts.push(template.slice(last));
-    const literal = parts.filter((p): p is string => typeof p === 'string').join('');
-    if (literal.includes('${')) throw new FilterOptionsError(path, 'has a placeholder other than ${user.<name>}');
-    return { header: header.toLowerCase(), parts };
-  });
-}
 
 function valueOf(subject: FilterSubject, name: string): string {
   switch (name) {

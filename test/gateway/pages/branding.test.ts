@@ -154,7 +154,11 @@ describe('a branded gateway with one template of its own', () => {
         expect(html).toContain(`<label for="${id}">`);
       }
       // every button says what it does to a screen reader
-      for (const button of html.matchAll(/<button([^>]*)>([^<]*)<\/button>/g)) expect((button[2] ?? '').trim() || /aria-label="[^"]+"/.test(button[1]!)).toBeTruthy();
+      // every button has an accessible name: its text, or an aria-label
+      for (const [whole, attributes, text] of html.matchAll(/<button([^>]*)>([^<]*)<\/button>/g)) {
+        const named = (text ?? '').trim() !== '' || /aria-label="[^"]+"/.test(attributes ?? '');
+        expect(named, whole).toBe(true);
+      }
       expect(html).not.toMatch(/<script/i);
     }
   });
