@@ -8,17 +8,15 @@ import type { GatewayContext } from '../context.js';
 import { routeDecider, type MutableFilterContext } from '../http/route-decision.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
-import { markUpstreamResponse } from '../http/security-headers.js';
-import { markUpstreamHeaders, markUpstreamStart } from '../ops/gateway-metrics.js';
 import type { ClientHeaderStripper } from './header-stripping.js';
 import { connectionListed, isHopByHop, withoutHopByHop } from './hop-by-hop.js';
-import { UpstreamClient, kAbortSignal } from './upstream-client.js';
+import { UpstreamClient } from './upstream-client.js';
+import { forwardToUpstream, type ForwardOptions } from './upstream-forward.js';
 import { sendUpstreamFailure } from './upstream-failure.js';
 
 const kContext = Symbol('portcullis.filterContext');
-const kAbort = Symbol('portcullis.upstreamAbort');
 
-type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext; [kAbort]?: AbortController };
+type ProxiedRequest = FastifyRequest & { [kContext]?: FilterContext };
 
 export interface RouteProxyOptions {
   route: RouteConfig;
@@ -36,22 +34,23 @@ export interface RouteProxyOptions {
 }
 
 /**
- * Mount one route: the access and before phases run in the proxy's preHandler (the same
+ * Mount one route: the access and before phases run in the route's preHandler (the same
  * decision forward authentication runs), the after phase sees the upstream's response
- * headers, and the upstream request carries only the headers the chain decided.
+ * headers, and the upstream request carries only the headers the chain decided. Requests go
+ * out through the gateway's own forwarder (upstream-forward.ts); @fastify/http-proxy is
+ * mounted only for a route's WebSocket upgrades.
  */
 export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContext, options: RouteProxyOptions): Promise<void> {
   const { view, chain, refusal, stripper } = options;
   const gatewayCookies = new Set(options.gatewayCookies);
   const decider = routeDecider(gw, view, chain, options.conditionCheck);
+  const upstreamUrl = new URL(options.upstream);
+  const upstreamHost = upstreamUrl.host;
+  // the upstream URL's own path goes before the request's; the request's path and query pass in the client's spelling
+  const basePath = upstreamUrl.pathname.replace(/\/+$/, '');
+  const upstreamPath = (url: string) => basePath + url;
 
   const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    // A client that goes away cancels its upstream request: abandoned requests must not hold pooled connections.
-    const abort = new AbortController();
-    (request as ProxiedRequest)[kAbort] = abort;
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
     const ctx: MutableFilterContext = {
       request,
       route: view,
@@ -80,7 +79,8 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
     const listed = connectionListed(request.headers.connection);
     const connectionNamed = stripper.namedInConnection(request.headers.connection);
     for (const name in headers) {
-      if (removed.has(name) || isHopByHop(name, listed) || stripper.drops(name, connectionNamed)) continue;
+      // HTTP/2 pseudo-headers (:path, :authority) describe the client's stream, not the upstream request
+      if (name.charCodeAt(0) === 58 || removed.has(name) || isHopByHop(name, listed) || stripper.drops(name, connectionNamed)) continue;
       if (name === 'cookie') {
         const kept = typeof headers.cookie === 'string' ? withoutCookies(headers.cookie, gatewayCookies) : '';
         if (kept) out.cookie = kept;
@@ -88,65 +88,66 @@ export async function registerRouteProxy(app: FastifyInstance, gw: GatewayContex
       }
       out[name] = headers[name];
     }
+    // the upstream's own name, as for any client of it (a filter may still set another)
+    out.host = upstreamHost;
     const set = ctx.upstreamHeaders;
     for (const name in set) out[name] = set[name];
     // the engine logs under the gateway's id, never one the client chose
     out[REQUEST_ID_HEADER] = request.id;
-    const abort = (request as ProxiedRequest)[kAbort];
-    if (abort) (out as Record<symbol, unknown>)[kAbortSignal] = abort.signal;
     return out;
   };
 
   const client = new UpstreamClient({ route: view.name, upstream: options.upstream, config: options.route.upstreamClient, configDir: gw.configDir, log: gw.log });
+  const forward: ForwardOptions = {
+    client,
+    requestHeaders: (request) => upstreamHeaders(request, request.headers),
+    responseHeaders: (request, upstream, statusCode) => {
+      const headers = withoutHopByHop(upstream);
+      const ctx = (request as ProxiedRequest)[kContext];
+      if (!ctx || chain.after.length === 0) return headers;
+      ctx.response = { statusCode, headers: headers as Record<string, string | string[] | undefined> };
+      runPhaseSync(chain.after, ctx, options.conditionCheck);
+      return ctx.response.headers as IncomingHttpHeaders;
+    },
+    onFailure: (reply, error) => sendUpstreamFailure(reply, error, view.name, view.prefix),
+  };
+  const handler = (request: FastifyRequest, reply: FastifyReply) => {
+    forwardToUpstream(request, reply, upstreamPath(request.url), forward);
+  };
 
   // Its own scope without the gateway's body parsers: a proxied body streams upstream
   // untouched, whatever its content type (the form parser would consume it).
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.addHook('onClose', async () => client.close());
+    if (!options.route.websocket) {
+      // `prefix` and `prefix/*` (fastify also routes the prefix without its slash here)
+      for (const url of ['/', '/*']) scope.route({ url, method: PROXIED_METHODS, preHandler, handler });
+      return;
+    }
+    // @fastify/http-proxy for the upgrade; plain requests on the route still go through the forwarder
     await scope.register(httpProxy, {
       upstream: options.upstream,
-      undici: client,
       prefix: options.route.prefix,
       rewritePrefix: options.route.prefix,
-      websocket: options.route.websocket,
+      websocket: true,
       preHandler: preHandler as never,
-      replyOptions: {
-        rewriteRequestHeaders: (request: FastifyRequest, headers: IncomingHttpHeaders) => {
-          markUpstreamStart(request);
-          return upstreamHeaders(request, headers);
+      handler: (request: FastifyRequest, reply: FastifyReply) => handler(request, reply),
+      wsClientOptions: {
+        rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
+          // a cookie-less upgrade (Basic, mTLS) must not send an undefined Cookie header upstream
+          const out = upstreamHeaders(request, request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie });
+          delete out.host;
+          return { ...headers, ...(out as Record<string, string>) };
         },
-        // retries are the upstream client's (at most one, never on a response)
-        retryDelay: () => null,
-        rewriteHeaders: (upstreamResponse: IncomingHttpHeaders, request?: FastifyRequest) => {
-          if (request) {
-            markUpstreamResponse(request);
-            markUpstreamHeaders(request);
-          }
-          const headers = withoutHopByHop(upstreamResponse);
-          const ctx = request ? (request as ProxiedRequest)[kContext] : undefined;
-          if (!ctx || chain.after.length === 0) return headers;
-          ctx.response = { statusCode: 0, headers: headers as Record<string, string | string[] | undefined> };
-          runPhaseSync(chain.after, ctx, options.conditionCheck);
-          return ctx.response.headers as IncomingHttpHeaders;
-        },
-        onError: (reply: FastifyReply, { error }: { error: Error }) => sendUpstreamFailure(reply, error, view.name, view.prefix),
       },
-      ...(options.route.websocket
-        ? {
-            wsClientOptions: {
-              rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
-                // a cookie-less upgrade (Basic, mTLS) must not send an undefined Cookie header upstream
-                const out = upstreamHeaders(request, request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie });
-                return { ...headers, ...(out as Record<string, string>) };
-              },
-            },
-          }
-        : {}),
     } as never);
-  });
+  }, { prefix: options.route.websocket ? '' : options.route.prefix });
 }
 
+/** What a proxy route forwards (@fastify/http-proxy's set). */
+const PROXIED_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
 /** Drop the gateway's own cookies (session, CSRF) from a Cookie header: engines never see them. */
 function withoutCookies(header: string, names: ReadonlySet<string>): string {

@@ -90,6 +90,58 @@ export class UpstreamClient {
     });
   }
 
+  /**
+   * Send one request and hand its answer to `handler` as it streams in (the gateway's proxy
+   * path), under the same rules as `request`: the path's share of the pool, and one retry when
+   * the request is idempotent, bodiless and was never sent, never once the response began.
+   */
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    const pathKey = options.path.split('?', 1)[0]!;
+    const busy = this.#inFlight.get(pathKey) ?? 0;
+    if (busy >= this.#perPath) {
+      handler.onResponseError?.(undefined as never, new GatewayError('GW_UPSTREAM_BUSY', 503, `too many requests to ${pathKey} are waiting for the upstream`));
+      return;
+    }
+    this.#inFlight.set(pathKey, busy + 1);
+    const release = () => {
+      const left = (this.#inFlight.get(pathKey) ?? 1) - 1;
+      if (left <= 0) this.#inFlight.delete(pathKey);
+      else this.#inFlight.set(pathKey, left);
+    };
+    const bodiless = options.body === undefined || options.body === null;
+    let retried = false;
+    let answered = false;
+    let cancelled = false;
+    const pool = this.#pool;
+    const guarded: Dispatcher.DispatchHandler = {
+      onRequestStart(controller, context) {
+        handler.onRequestStart?.(controller, context);
+        if (controller.aborted) cancelled = true;
+      },
+      onResponseStart(controller, statusCode, headers, statusMessage) {
+        answered = true;
+        handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+      },
+      onResponseData(controller, chunk) {
+        handler.onResponseData?.(controller, chunk);
+      },
+      onResponseEnd(controller, trailers) {
+        release();
+        handler.onResponseEnd?.(controller, trailers);
+      },
+      onResponseError(controller, err) {
+        if (!answered && !retried && !cancelled && !controller?.aborted && bodiless && IDEMPOTENT.has(options.method) && NOT_SENT.has(codeOf(err))) {
+          retried = true;
+          pool.dispatch(options, guarded);
+          return;
+        }
+        release();
+        handler.onResponseError?.(controller, err);
+      },
+    };
+    pool.dispatch(options, guarded);
+  }
+
   /** Requests to one path in flight now (tests and metrics). */
   inFlight(path: string): number {
     return this.#inFlight.get(path) ?? 0;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the cost of the gateway, measured side by side in one run on loopback with
  * the same load settings for every scenario, rounds alternating so drift hits all alike:
- *   proxy path   a) the upstream hit directly; b) behind a bare @fastify/http-proxy;
+ *   proxy path   a) the upstream hit directly; b) behind a bare @fastify/http-proxy; b2) behind
+ *                a bare forwarder built like the gateway's (undici dispatch to the socket);
  *                c) behind the gateway on the authenticated path (cookie → session → cached
  *                token → filters → proxy); d) an engine verifying every token with
  *                engine-client, behind the gateway
@@ -178,8 +179,9 @@ async function main() {
   if (TASKSET && CORES >= 2) execFileSync(TASKSET, ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
   const upstream = await startServer('upstream', 'upstream');
   const enginePort = String(await freePort());
-  const [bare, gateway, cachingGateway] = await Promise.all([
+  const [bare, forwarder, gateway, cachingGateway] = await Promise.all([
     startServer('proxy', 'bare-proxy', upstream),
+    startServer('proxy', 'bare-forwarder', upstream),
     startServer('gateway', 'gateway', upstream, enginePort, '0'),
     startServer('gateway', 'gateway', upstream, String(await freePort()), '5'),
   ]);
@@ -196,11 +198,12 @@ async function main() {
   const proxyPath = await measure([
     { name: 'a upstream direct', url: `${upstream}/bench/x` },
     { name: 'b bare @fastify/http-proxy', url: `${bare}/bench/x`, pid: pids.get(bare) },
+    { name: 'b2 bare undici forwarder (no auth)', url: `${forwarder}/bench/x`, pid: pids.get(forwarder) },
     { name: 'c gateway (authenticated path)', url: `${gateway}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
     { name: 'd gateway + engine (engine-client verifies)', url: `${gateway}/engine/x`, headers: { cookie } },
     { name: 'h gateway + credentials filter (vault read)', url: `${gateway}/creds/x`, headers: { cookie }, pid: pids.get(gateway) },
   ]);
-  const [, b, c, d, h] = proxyPath as [Measured, Measured, Measured, Measured, Measured];
+  const [, b, b2, c, d, h] = proxyPath as [Measured, Measured, Measured, Measured, Measured, Measured];
   const vaultReads = await runVaultReadBench(gateway, cookie, SETTINGS);
 
   let beside: Measured[] = [];
@@ -258,13 +261,15 @@ async function main() {
   console.log(`ratio gateway/bare-proxy: ${gw.median.toFixed(3)}`);
   console.log(`ratio gateway/bare-proxy-lowest-round: ${gw.lowest.toFixed(3)}`);
   console.log(`ratio gateway+engine/bare-proxy: ${ratios(d, b).median.toFixed(3)}`);
+  // the gateway forwards with undici's dispatch, not reply-from: against a bare proxy built the same way, what authentication costs
+  console.log(`ratio gateway/bare-undici-forwarder: ${ratios(c, b2).median.toFixed(3)}`);
   for (const line of vaultReads.lines) console.log(line);
   console.log(`ratio credentials-filter: ${ratios(h, c).median.toFixed(3)}`);
   // CPU per request is steadier than throughput on a shared machine: other load slows a round, it does not add CPU time to it
   const cpu = (m: Measured) => medianBy(m.rounds, (r) => r.cpuPerRequest ?? 0).cpuPerRequest;
-  const [cpuBare, cpuGateway] = [cpu(b), cpu(c)];
+  const [cpuBare, cpuGateway, cpuForwarder] = [cpu(b), cpu(c), cpu(b2)];
   if (cpuBare && cpuGateway) {
-    console.log(`cpu per request: bare proxy ${cpuBare.toFixed(0)} µs, gateway ${cpuGateway.toFixed(0)} µs (median round)`);
+    console.log(`cpu per request: bare proxy ${cpuBare.toFixed(0)} µs, bare forwarder ${cpuForwarder?.toFixed(0) ?? '?'} µs, gateway ${cpuGateway.toFixed(0)} µs (median round)`);
     console.log(`ratio bare-proxy-cpu/gateway-cpu-per-request: ${(cpuBare / cpuGateway).toFixed(3)}`);
   }
   if (beside.length === 3) {

@@ -4,12 +4,14 @@
  * compiled build (`npm run bench` builds first). Prints `ready <url>` when listening.
  *   upstream                                   a bare fastify answering 1 KiB-ish JSON
  *   bare-proxy <upstream>                      a bare @fastify/http-proxy in front of it
+ *   bare-forwarder <upstream>                  fastify + undici dispatch to the socket, nothing else
  *   gateway <upstream> <enginePort> <cacheS>   the gateway: /bench/ to the upstream, /engine/ to the engine,
  *                                              and forward authentication for 127.0.0.1 (cacheSeconds given)
  *   engine <gatewayUrl> <port>                 an engine verifying every token with engine-client
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
+import { Pool } from 'undici';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { startGateway } from '@portcullis/gateway/server.js';
 import { writeUsersFile, DEMO_USERS } from '../support/gateway.js';
 
 const [kind, ...args] = process.argv.slice(2);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'host']);
 const BODY = { ok: true, message: 'hello from the upstream', items: [1, 2, 3, 4, 5] };
 
 async function main(): Promise<string> {
@@ -35,6 +38,41 @@ async function main(): Promise<string> {
     // between proxy paths, not between a logging and a silent server.
     const app = Fastify({ loggerInstance: createLogger('warn') as FastifyBaseLogger });
     await app.register(httpProxy, { upstream: args[0]!, prefix: '/bench/', rewritePrefix: '/bench/' });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  }
+  if (kind === 'bare-forwarder') {
+    // The least a fastify proxy can do: undici's dispatch written straight to the socket (the
+    // technique of the gateway's forwarder) with nothing else, so the bench can show what
+    // authentication itself costs over a proxy core as lean as the gateway's.
+    const pool = new Pool(args[0]!, { connections: 128, pipelining: 1, keepAliveTimeout: 4_000 });
+    const app = Fastify({ loggerInstance: createLogger('warn') as FastifyBaseLogger });
+    app.get('/bench/*', (request, reply) => {
+      const headers: Record<string, string | string[] | undefined> = {};
+      for (const name in request.headers) if (!HOP_BY_HOP.has(name)) headers[name] = request.headers[name];
+      pool.dispatch(
+        { path: request.url, method: 'GET', headers: headers as Record<string, string> },
+        {
+          onRequestStart() {},
+          onResponseStart(_c, status, upstream) {
+            const out: Record<string, string | string[]> = {};
+            for (const name in upstream) if (!HOP_BY_HOP.has(name)) out[name] = upstream[name]!;
+            reply.hijack();
+            reply.raw.writeHead(status, out);
+          },
+          onResponseData(controller, chunk) {
+            if (!reply.raw.write(chunk)) controller.pause();
+          },
+          onResponseEnd() {
+            reply.raw.end();
+          },
+          onResponseError(_c, err) {
+            if (reply.sent) reply.raw.destroy();
+            else void reply.code(502).send({ error: String(err) });
+          },
+        },
+      );
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   }
