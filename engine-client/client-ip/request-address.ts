@@ -17,18 +17,21 @@ interface Decided {
   others?: Map<ClientAddressResolver, ClientAddressDecision>;
 }
 
-const decided = new WeakMap<object, Decided>();
+/** Kept on the request itself: a WeakMap entry per request was a measurable cost (ephemerons, GC). */
+const kDecided = Symbol('portcullis.clientAddress');
+
+type Keyed = { [kDecided]?: Decided };
 
 /**
  * The client address of a request, decided once per request and resolver: the allow list,
  * the REST guard and the log line then agree on the same answer.
  */
 export function clientAddressOf(request: RequestLike, resolve: ClientAddressResolver): ClientAddressDecision {
-  const key = request.raw ?? request;
-  const entry = decided.get(key);
+  const key = (request.raw ?? request) as Keyed;
+  const entry = key[kDecided];
   if (entry === undefined) {
     const decision = resolve(request.socket?.remoteAddress ?? undefined, request.headers);
-    decided.set(key, { resolver: resolve, decision });
+    key[kDecided] = { resolver: resolve, decision };
     return decision;
   }
   if (entry.resolver === resolve) return entry.decision;

@@ -19,6 +19,10 @@ type Headers = Record<string, string | string[] | undefined>;
 const METHOD = /^[A-Za-z]{1,20}$/;
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 const MAX_URI = 8192;
+/** characters that decode to themselves (no `%`, no `\\`) */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+/** a `.` or `..` segment, or an empty one (`//`) */
+const DOT_OR_EMPTY_SEGMENT = /\/\.\.?(\/|$)|\/\//;
 
 const bad = (message: string) => new GatewayError('GW_FORWARD_AUTH_BAD_REQUEST', 400, message);
 
@@ -103,6 +107,8 @@ export function routingPath(uri: string): { path: string; query: string } {
   const q = uri.indexOf('?');
   const rawPath = q === -1 ? uri : uri.slice(0, q);
   const query = q === -1 ? '' : uri.slice(q);
+  // the common case: nothing to decode, resolve or merge
+  if (PLAIN_PATH.test(rawPath) && !DOT_OR_EMPTY_SEGMENT.test(rawPath)) return { path: rawPath, query };
   if (/%2f|%5c|\\/i.test(rawPath)) throw bad('the original path holds an encoded slash or a backslash');
   let decoded: string;
   try {

@@ -8,6 +8,8 @@ import { clientAddressOf, createAddressSet, createClientAddressResolver, normali
 import type { GatewayContext } from '../context.js';
 import type { PageUser } from '../pages/pages.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
+import { markUpstreamResponse } from '../http/security-headers.js';
+import { requestView } from '../http/request-view.js';
 import type { MutableFilterContext, RouteDecider } from '../http/route-decision.js';
 import { originalRequestOf, type OriginalRequest } from './original-request.js';
 import { createRouteMatcher } from './route-match.js';
@@ -59,13 +61,17 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
       });
     }
     const original = originalRequestOf(request.headers, envoy);
-    const browserLogin = envoy || (request.query as Record<string, unknown>).browser === 'redirect' ? 'redirect' : 'status';
-    const refusal: RefusalOptions = { ...options.refusal, browserLogin, returnTo: original.uri };
+    // built only for a refusal: most answers are a yes
+    const refusal = (): RefusalOptions => ({
+      ...options.refusal,
+      browserLogin: envoy || (request.query as Record<string, unknown>).browser === 'redirect' ? 'redirect' : 'status',
+      returnTo: original.uri,
+    });
     const found = match(original.host, original.path);
     const asked = originalView(request, original);
     reply.header('cache-control', 'no-store');
     if (!found) {
-      return refuse(asked, reply, { code: 'forbidden', message: 'no route serves this address', detail: { host: original.host, path: original.path } }, refusal);
+      return refuse(asked, reply, { code: 'forbidden', message: 'no route serves this address', detail: { host: original.host, path: original.path } }, refusal());
     }
     const ctx: MutableFilterContext = {
       request: asked,
@@ -77,13 +83,15 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
       state: new Map(),
     };
     const refused = await found.decider.decide(asked, ctx);
-    if (refused) return refuse(asked, reply, refused, refusal, ctx.subject);
+    if (refused) return refuse(asked, reply, refused, refusal(), ctx.subject);
 
     const caller = ctx.caller;
     // only a decision that rests on the session cookie alone may be kept by a proxy keyed by that cookie
     const keep = config.cacheSeconds > 0 && cacheable.has(found.route.name) && (caller === undefined || caller.sid !== undefined) ? config.cacheSeconds : 0;
     reply.headers(answerHeaders(ctx.upstreamHeaders));
     reply.headers(cacheHeaders(keep));
+    // an empty answer the proxy reads and no browser renders: the page headers (CSP, framing) have nothing to protect
+    markUpstreamResponse(request);
     return reply.code(200).send();
   };
 
@@ -114,11 +122,7 @@ function originalView(request: FastifyRequest, original: OriginalRequest): Fasti
   const headers = request.headers;
   // nginx and Caddy pass the original Host: then there is nothing to copy
   const sameHost = headers.host !== undefined && headers.host.toLowerCase() === original.host;
-  return Object.create(request, {
-    method: { value: original.method },
-    url: { value: original.path + original.query },
-    headers: { value: sameHost ? headers : { ...headers, host: original.host } },
-  }) as FastifyRequest;
+  return requestView(request, { method: original.method, url: original.path + original.query, headers: sameHost ? headers : { ...headers, host: original.host } });
 }
 
 /** Filters whose work a proxy does itself in forward authentication: it strips and forwards, the gateway only answers. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * A request body must arrive completely within `seconds` of the request's start. Node's
@@ -8,7 +8,11 @@ import type { FastifyInstance } from 'fastify';
  */
 export function registerBodyDeadline(app: FastifyInstance, seconds: number): void {
   const ms = seconds * 1000;
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    watch(request, reply);
+    done();
+  });
+  const watch = (request: FastifyRequest, reply: FastifyReply) => {
     const raw = request.raw;
     const length = raw.headers['content-length'];
     const hasBody = raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -28,5 +32,5 @@ export function registerBodyDeadline(app: FastifyInstance, seconds: number): voi
     raw.once('end', clear);
     raw.once('close', clear);
     reply.raw.once('close', clear);
-  });
+  };
 }

@@ -3,6 +3,7 @@ import type { RouteConfig } from '@portcullis/config/schema/routes.js';
 import { runPhase, type Chain, type ConditionCheck } from '@portcullis/filters/chain.js';
 import type { FilterSubject, RouteView } from '@portcullis/filters/types.js';
 import type { MutableFilterContext } from './route-decision.js';
+import { requestView } from './request-view.js';
 
 /** A route a user can open from the portal list. */
 export interface Portal {
@@ -57,7 +58,7 @@ export class PortalDirectory {
     for (const portalRoute of this.#routes) {
       if (!only(portalRoute)) continue;
       const { route, view, href, deciding } = portalRoute;
-      const probe = Object.create(request, { method: { value: 'GET' }, url: { value: route.prefix } }) as FastifyRequest;
+      const probe = requestView(request, { method: 'GET', url: route.prefix });
       const ctx: MutableFilterContext = { request: probe, route: view, subject, clientAddress, upstreamHeaders: {}, removeHeaders: new Set(), state: new Map() };
       let refused = runPhase(deciding, ctx, this.#check);
       if (refused instanceof Promise) refused = await refused;

@@ -33,7 +33,8 @@ export function createRequestIdGenerator(trustedProxies: readonly string[]): (ra
 
 /** Every response carries the request's id, so a user's report can be found in the log. */
 export function registerRequestIdHeader(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
 }

@@ -25,7 +25,11 @@ export const HSTS = 'max-age=31536000; includeSubDomains';
 
 const upstreamAnswered = new WeakSet<FastifyRequest>();
 
-/** The route proxy calls this when the response it is about to send is the engine's. */
+/**
+ * The route proxy calls this when the response it is about to send is the engine's, and
+ * forward authentication for a positive answer: an empty 200 that a proxy reads and no
+ * browser renders.
+ */
 export function markUpstreamResponse(request: FastifyRequest): void {
   upstreamAnswered.add(request);
 }
@@ -33,10 +37,12 @@ export function markUpstreamResponse(request: FastifyRequest): void {
 export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean; imageSources?: readonly string[] }): void {
   // a branded logo from another origin (pages.logo.url) must be allowed as an image, and only as one
   const headers = options.imageSources?.length ? { ...SECURITY_HEADERS, 'content-security-policy': GATEWAY_CSP.replace("img-src 'self' data:", `img-src 'self' data: ${options.imageSources.join(' ')}`) } : SECURITY_HEADERS;
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (upstreamAnswered.has(request)) return payload;
-    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-    if (options.https) reply.header('strict-transport-security', HSTS);
-    return payload;
+  const names = Object.keys(headers);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!upstreamAnswered.has(request)) {
+      for (const name of names) reply.header(name, headers[name]!);
+      if (options.https) reply.header('strict-transport-security', HSTS);
+    }
+    done(null, payload);
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from './metrics.js';
 import { methodClass } from './metrics.js';
 import type { ExpiringStore } from '../sessions/store.js';
@@ -94,10 +94,15 @@ export function registerRequestMetrics(app: FastifyInstance, instruments: Gatewa
     for (const [prefix, name] of routeNameByPrefix) if (pattern.startsWith(prefix)) return name;
     return pattern;
   };
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     (request as TimedRequest)[kTiming] = { start: performance.now() };
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    record(request, reply);
+    done();
+  });
+  const record = (request: FastifyRequest, reply: FastifyReply) => {
     const t = (request as TimedRequest)[kTiming];
     const route = routeOf(request);
     instruments.requests.inc({ route, method: methodClass(request.method), status: reply.statusCode });
@@ -105,5 +110,5 @@ export function registerRequestMetrics(app: FastifyInstance, instruments: Gatewa
     const now = performance.now();
     instruments.gatewayDuration.observe({ route }, ((t.upstreamStart ?? now) - t.start) / 1000);
     if (t.upstreamStart !== undefined && t.upstreamHeaders !== undefined) instruments.upstreamDuration.observe({ route }, (t.upstreamHeaders - t.upstreamStart) / 1000);
-  });
+  };
 }

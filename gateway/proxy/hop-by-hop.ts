@@ -20,9 +20,12 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** The header names a `Connection` header lists (they are hop-by-hop too). */
-export function connectionListed(value: string | string[] | undefined): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+export function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
+  // most requests have no Connection header: no set to build for them
+  if (value === undefined) return NONE;
   const listed = new Set<string>();
-  if (value === undefined) return listed;
   for (const part of (Array.isArray(value) ? value : [value]).join(',').split(',')) {
     const name = part.trim().toLowerCase();
     if (name) listed.add(name);

@@ -8,9 +8,10 @@
  * Called by run.ts (`runRedisSessionsBench`); run as a script with `serve <redis-json>` it
  * is the gateway process of one Redis scenario.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -55,10 +56,25 @@ async function drive(s: Scenario, duration: number) {
   return autocannon({ url: s.url, connections: SETTINGS.connections, duration, headers: { cookie: s.cookie } });
 }
 
+/**
+ * Move this process to `cpu` (taskset), where the machine allows it. Children inherit the
+ * affinity of their parent when they start: the servers below are started while the load
+ * generator sits on the servers' core, then it moves back, as run.ts pins its own servers.
+ */
+function pinSelf(cpu: number): boolean {
+  const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+  if (!taskset || availableParallelism() < 2) return false;
+  execFileSync(taskset, ['-pc', String(cpu), String(process.pid)], { stdio: 'ignore' });
+  return true;
+}
+
 export async function runRedisSessionsBench(): Promise<{ lines: string[] }> {
   // loaded here, not at the top: the script mode (`serve`) must not pull in the test servers
   const { startTestCluster, startTestRedis, startTestSentinel } = await import('../support/redis.js');
   const children: ChildProcess[] = [];
+  // Redis and the gateways on core 1, the load generator on core 0 (without pinning all of
+  // them inherited the load generator's core and the rounds measured their contention)
+  const pinned = pinSelf(1);
   const [standalone, sentinel, cluster] = await Promise.all([startTestRedis(), startTestSentinel(), startTestCluster()]);
   try {
     const servers = fileURLToPath(new URL('./servers.ts', import.meta.url));
@@ -81,6 +97,7 @@ export async function runRedisSessionsBench(): Promise<{ lines: string[] }> {
       const gateway = await spawnReady(self, ['serve', JSON.stringify({ ...redis, keyPrefix: `bench-${name.split(' ')[1]}:` }), upstream], children);
       scenarios.push({ name: `${name} sessions`, url: `${gateway}/bench/x`, cookie: await cookieFor(gateway) });
     }
+    if (pinned) pinSelf(0);
     for (const s of scenarios) await drive(s, SETTINGS.warmupSeconds);
     const rounds = new Map<string, { rps: number; p99: number; non2xx: number }[]>(scenarios.map((s) => [s.name, []]));
     for (let round = 0; round < SETTINGS.rounds; round++) {
@@ -95,7 +112,7 @@ export async function runRedisSessionsBench(): Promise<{ lines: string[] }> {
       const sorted = [...rounds.get(name)!].sort((a, b) => a.rps - b.rps);
       return { ...sorted[Math.floor(sorted.length / 2)]!, non2xx: sorted.reduce((n, r) => n + r.non2xx, 0) };
     };
-    const lines = ['sessions: memory against Redis (standalone, Sentinel, Cluster), local session cache on; median round'];
+    const lines = [`sessions: memory against Redis (standalone, Sentinel, Cluster), local session cache on; median round; ${pinned ? 'load on core 0, Redis and gateways on core 1' : 'no core pinning'}`];
     for (const s of scenarios) {
       const m = median(s.name);
       lines.push(`  ${s.name.padEnd(28)}${m.rps.toFixed(0).padStart(8)} req/s  p99 ${m.p99} ms  non-2xx ${m.non2xx}`);
