@@ -13,10 +13,16 @@ export function answerHeaders(upstreamHeaders: Readonly<Record<string, string>>)
  * another's even in a cache keyed by URL alone; `max-age` (not `private`, which nginx's
  * proxy_cache refuses to store) bounds how long a logout can go unnoticed.
  */
-export function cacheHeaders(seconds: number): Record<string, string> {
-  if (seconds <= 0) return { 'cache-control': 'no-store' };
-  return { 'cache-control': `max-age=${seconds}`, vary: 'Cookie, Authorization' };
+export function cacheHeaders(seconds: number): Readonly<Record<string, string>> {
+  if (seconds <= 0) return NO_STORE;
+  let headers = KEEP.get(seconds);
+  if (!headers) KEEP.set(seconds, (headers = Object.freeze({ 'cache-control': `max-age=${seconds}`, vary: 'Cookie, Authorization' })));
+  return headers;
 }
+
+const NO_STORE = Object.freeze({ 'cache-control': 'no-store' });
+/** one frozen object per lifetime (there is one, the configured one): nothing built per answer */
+const KEEP = new Map<number, Readonly<Record<string, string>>>();
 
 /** A refusal's public message as a header value: printable ASCII only, bounded. */
 export function refusalHeader(message: string): string {

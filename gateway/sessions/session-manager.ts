@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../authenticators/types.js';
 import type { ExpiringStore, SessionOrigin, SessionRecord } from './store.js';
@@ -37,6 +36,9 @@ export interface ActiveSession {
 /** the most sessions a user's index keeps (the newest): a user rarely has more than a handful */
 const MAX_INDEXED = 50;
 
+/** digests of this many session ids are remembered */
+const MAX_DIGESTS = 10_000;
+
 /** How often (at most) a request refreshes the idle timer in the store: saves a write per request. */
 const TOUCH_INTERVAL_MS = 15_000;
 
@@ -49,7 +51,7 @@ export class SessionManager {
   readonly #store: ExpiringStore;
   readonly #settings: SessionSettings;
   readonly #now: () => number;
-  readonly #digests = new LRUCache<string, { key: string; sid: string }>({ max: 10_000 });
+  readonly #digests = new Map<string, { key: string; sid: string }>();
 
   constructor(store: ExpiringStore, settings: SessionSettings, now: () => number = Date.now) {
     this.#store = store;
@@ -93,6 +95,9 @@ export class SessionManager {
     let digests = this.#digests.get(id);
     if (!digests) {
       digests = { key: storeKeyOf(id), sid: sidClaimOf(id) };
+      // a plain Map kept under a bound (oldest out first): a lookup is cheaper than an LRU's, and
+      // a flood of made-up ids only pushes out digests that are recomputed on the next request
+      if (this.#digests.size >= MAX_DIGESTS) this.#digests.delete(this.#digests.keys().next().value!);
       this.#digests.set(id, digests);
     }
     return digests;

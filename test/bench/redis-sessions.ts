@@ -11,7 +11,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,8 @@ async function drive(s: Scenario, duration: number) {
  */
 function pinSelf(cpu: number): boolean {
   const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
-  if (!taskset || availableParallelism() < 2) return false;
+  // cpus(), not availableParallelism(): the latter counts only the cores this process may use now
+  if (!taskset || cpus().length < 2) return false;
   execFileSync(taskset, ['-pc', String(cpu), String(process.pid)], { stdio: 'ignore' });
   return true;
 }
