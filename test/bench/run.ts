@@ -8,7 +8,7 @@
  *                engine-client, behind the gateway
  *   beside nginx e) bare nginx; f) nginx asking the gateway (docs/forward-auth/nginx.conf);
  *                g) the same with nginx keeping decisions for 5 s
- *   latency      b and c at half of b's maximum rate: the p99 the gateway adds
+ *   latency      b and c at half of b's maximum rate, requests evenly spaced: the p99 the gateway adds
  *   vault        h) c with a `credentials` filter (the caller's credential read from the vault
  *                and decrypted on every request); vault reads per second from an engine
  * then the policy engine against a naive scan. Each ratio is a `ratio NAME: X` line.
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
 import { freePort, NGINX, startNginx, type RunningProxy } from '../support/reverse-proxies.js';
+import { pacedLatency, type PacedResult } from './paced-latency.js';
 
 const SETTINGS = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
@@ -227,18 +228,24 @@ async function main() {
     ]);
   }
 
-  // Latency at a rate both can carry: half of the bare proxy's maximum, the same for both.
+  // Latency at a rate both can carry: half of the bare proxy's maximum, the same for both,
+  // requests evenly spaced (paced-latency.ts); alternating rounds, the median of the per-round differences.
   const rate = Math.max(1, Math.floor(b.median.rps / 2));
-  const atRate: Round[][] = [[], []];
-  for (let round = 0; round < 3; round++) {
-    atRate[0]!.push(roundOf(await drive(b.scenario, SETTINGS.durationSeconds, rate)));
-    atRate[1]!.push(roundOf(await drive(c.scenario, SETTINGS.durationSeconds, rate)));
+  const paced: { bare: PacedResult; gateway: PacedResult }[] = [];
+  for (let round = 0; round < SETTINGS.rounds; round++) {
+    const bare = await pacedLatency(b.scenario.url, b.scenario.headers ?? {}, rate, SETTINGS.durationSeconds, SETTINGS.connections);
+    const gateway = await pacedLatency(c.scenario.url, c.scenario.headers ?? {}, rate, SETTINGS.durationSeconds, SETTINGS.connections);
+    paced.push({ bare, gateway });
   }
-  const p99Bare = medianBy(atRate[0]!, (r) => r.p99).p99;
-  const p99Gateway = medianBy(atRate[1]!, (r) => r.p99).p99;
+  const p99Bare = medianBy(paced.map((p) => p.bare.p99), (x) => x);
+  const p99Gateway = medianBy(paced.map((p) => p.gateway.p99), (x) => x);
+  const addedP99 = medianBy(paced.map((p) => p.gateway.p99 - p.bare.p99), (x) => x);
+  const pacedFailures = paced.reduce((n, p) => n + p.bare.errors + p.bare.non2xx + p.gateway.errors + p.gateway.non2xx, 0);
 
   table([...proxyPath, ...beside]);
-  console.log(`at ${rate} req/s (half of b): p99 bare proxy ${p99Bare} ms, gateway ${p99Gateway} ms (median of 3 rounds)`);
+  console.log(
+    `at ${rate} req/s (half of b), evenly spaced: p99 bare proxy ${p99Bare} ms, gateway ${p99Gateway} ms; p50 ${medianBy(paced.map((p) => p.bare.p50), (x) => x)} / ${medianBy(paced.map((p) => p.gateway.p50), (x) => x)} ms (median of ${paced.length} rounds${pacedFailures ? `; ${pacedFailures} failed or non-2xx` : ''})`,
+  );
 
   try {
     const policyModule = './policy.js';
@@ -277,7 +284,7 @@ async function main() {
     console.log(`ratio nginx+forward-auth/bare-nginx: ${ratios(f, e).median.toFixed(3)}`);
     console.log(`ratio nginx+forward-auth-cached-5s/bare-nginx: ${ratios(g, e).median.toFixed(3)}`);
   }
-  console.log(`ratio gateway-added-p99-ms-at-half-rate: ${(p99Gateway - p99Bare).toFixed(2)}`);
+  console.log(`ratio gateway-added-p99-ms-at-half-rate: ${addedP99.toFixed(2)}`);
 }
 
 main()
