@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { connect as http2Connect } from 'node:http2';
+import { createTestPki, type TestPki } from '../support/test-pki.js';
 import { startTestGateway, writeUsersFile, DEMO_USERS, type TestGateway } from '../support/gateway.js';
 
 async function usersFile(dir: string): Promise<string> {
@@ -163,5 +165,69 @@ describe('the forwarder', () => {
     expect(outcome.status).toBe(200);
     expect(outcome.error).toBeDefined();
     expect(outcome.received).toBeLessThan(1000);
+  });
+});
+
+describe('the forwarder behind an HTTP/2 listener', () => {
+  let pki: TestPki;
+  let upstream: Server;
+  let gateway: TestGateway;
+  const seen: { url: string; host?: string; pseudo: string[]; digest: string }[] = [];
+
+  beforeAll(async () => {
+    pki = createTestPki();
+    const cert = pki.server('gateway', { dns: ['localhost'], ip: ['127.0.0.1'] });
+    upstream = createServer((req, res) => {
+      const hash = createHash('sha256');
+      req.on('data', (chunk: Buffer) => hash.update(chunk));
+      req.on('end', () => {
+        seen.push({ url: req.url!, host: req.headers.host, pseudo: Object.keys(req.headers).filter((h) => h.startsWith(':')), digest: hash.digest('hex') });
+        res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive', 'keep-alive': 'timeout=5' }).end('from the engine');
+      });
+    });
+    const port = await listen(upstream);
+    gateway = await startTestGateway(async (dir) => ({
+      authenticators: [{ type: 'file', name: 'local', usersFile: await usersFile(dir) }],
+      server: { tls: { certFile: cert.certFile, keyFile: cert.keyFile, http2: true } },
+      routes: [{ name: 'open', prefix: '/open/', upstream: `http://127.0.0.1:${port}`, requireSession: false }],
+    }));
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    upstream?.closeAllConnections();
+    upstream?.close();
+    pki?.remove();
+  });
+
+  it('passes an HTTP/2 request and its body to an HTTP/1.1 upstream, and the answer back without connection headers', async () => {
+    const body = Buffer.alloc(300_000, 'h2');
+    const session = http2Connect(gateway.url, { ca: pki.ca.cert });
+    try {
+      const answer = await new Promise<{ status: number; text: string; headers: Record<string, unknown> }>((resolve, reject) => {
+        const stream = session.request({ ':method': 'POST', ':path': '/open/upload?x=1', 'content-type': 'application/octet-stream' });
+        let status = 0;
+        let headers: Record<string, unknown> = {};
+        let text = '';
+        stream.on('response', (h) => {
+          status = Number(h[':status']);
+          headers = h;
+        });
+        stream.on('data', (d: Buffer) => (text += d.toString()));
+        stream.on('end', () => resolve({ status, text, headers }));
+        stream.on('error', reject);
+        stream.end(body);
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.text).toBe('from the engine');
+      expect(answer.headers['connection']).toBeUndefined();
+      expect(answer.headers['keep-alive']).toBeUndefined();
+      const last = seen.at(-1)!;
+      expect(last.url).toBe('/open/upload?x=1');
+      expect(last.pseudo).toEqual([]);
+      expect(last.digest).toBe(createHash('sha256').update(body).digest('hex'));
+    } finally {
+      session.close();
+    }
   });
 });
