@@ -18,6 +18,7 @@ export interface RequestOverrides {
  */
 export function requestView(request: FastifyRequest, overrides: RequestOverrides): FastifyRequest {
   return new Proxy(request, {
-    get: (target, name) => (typeof name === 'string' && name in overrides ? overrides[name as keyof RequestOverrides] : Reflect.get(target, name)),
+    // own properties only: `in` would also match what every object inherits (toString, constructor)
+    get: (target, name) => (typeof name === 'string' && Object.hasOwn(overrides, name) ? overrides[name as keyof RequestOverrides] : Reflect.get(target, name)),
   });
 }

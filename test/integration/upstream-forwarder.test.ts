@@ -51,6 +51,7 @@ describe('the forwarder', () => {
   let broken: TcpServer;
   let gateway: TestGateway;
   const seen: { url: string; host?: string }[] = [];
+  const probes: { method: string; url: string; length?: string; te?: string; body: string }[] = [];
   let written = 0;
 
   beforeAll(async () => {
@@ -72,6 +73,15 @@ describe('the forwarder', () => {
           res.end();
         };
         more();
+        return;
+      }
+      if (req.url!.includes('/probe')) {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          probes.push({ method: req.method!, url: req.url!, length: req.headers['content-length'], te: req.headers['transfer-encoding'], body });
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        });
         return;
       }
       if (req.url!.endsWith('/early')) {
@@ -148,6 +158,32 @@ describe('the forwarder', () => {
     });
     expect(head).toMatch(/^HTTP\/1\.1 413 /);
     expect(head.toLowerCase()).toContain('connection: close');
+  });
+
+  it('a body sent with a GET never reaches the upstream, as a body or as a request of its own', async () => {
+    const { port, host } = new URL(gateway.url);
+    const exchange = (payload: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        socket.on('error', () => resolve(text));
+        // two answers are expected at most; the socket is closed once they are in or after a second
+        const timer = setTimeout(() => socket.destroy(), 1000);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve(text);
+        });
+        socket.write(payload);
+      });
+    probes.length = 0;
+    // a smuggled request inside a Content-Length body, and inside a chunked body followed by a real one
+    const inner = `GET /open/probe-smuggled HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+    await exchange(`GET /open/probe-a HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${inner.length}\r\n\r\n${inner}`);
+    const chunk = inner.length.toString(16);
+    await exchange(`GET /open/probe-b HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}\r\n${inner}\r\n0\r\n\r\nGET /open/probe-c HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(probes.map((p) => p.url)).toEqual(['/open/probe-a', '/open/probe-b', '/open/probe-c']);
+    for (const p of probes) expect(p).toMatchObject({ method: 'GET', length: undefined, te: undefined, body: '' });
   });
 
   it('cuts the answer short, never pads it, when the upstream hangs up in the middle', async () => {
