@@ -51,7 +51,8 @@ import { resolveSecret } from '@portcullis/config/secrets.js';
 import type { ExpiringStore } from './sessions/store.js';
 import { createMetrics, disabledMetrics, type Metrics } from './ops/metrics.js';
 import { gatewayInstruments, instrumentStore, registerLdapPoolGauge, registerRequestMetrics } from './ops/gateway-metrics.js';
-import { MainListener } from './ops/main-listener.js';
+import { MainListener, type LocalSocketOptions } from './ops/main-listener.js';
+import { servesVerify } from './forward-auth/verify-paths.js';
 import { startMetricsServer, type MetricsServer } from './ops/metrics-server.js';
 import { registerReadiness } from './ops/readiness.js';
 import { createRunningGateway, type GatewayRuntime, type Lifecycle } from './ops/running-gateway.js';
@@ -119,7 +120,14 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
   try {
     built = await buildGateway(config, buildOptions(config));
     const tls = config.server.tls ? { ...(await loadTlsOptions(config.server.tls, options.configDir, await tlsPassphrase(config, options.configDir, env))), http2: config.server.tls.http2 } : undefined;
-    listener = await MainListener.start(built.app, { host, port: listenPort, tls, log, websockets: metrics.gauge('websocket_connections', 'Open websocket connections through the gateway', []) });
+    listener = await MainListener.start(built.app, {
+      host,
+      port: listenPort,
+      tls,
+      log,
+      websockets: metrics.gauge('websocket_connections', 'Open websocket connections through the gateway', []),
+      socket: forwardAuthSocket(config),
+    });
     if (config.metrics.enabled) metricsServer = await startMetricsServer(metrics, { ...config.metrics, log });
     // authenticators with a listener of their own (mtls) start once the app is ready
     for (const a of built.context.authenticators.request) await a.listen?.(built.app);
@@ -150,6 +158,13 @@ export async function startGateway(config: PortcullisConfig, options: GatewayOpt
       await running.shutdown();
     },
   });
+}
+
+/** The Unix socket forward authentication also answers on, when configured: the verify endpoint's paths only. */
+function forwardAuthSocket(config: PortcullisConfig): LocalSocketOptions | undefined {
+  const fa = config.forwardAuth;
+  if (!fa.enabled || fa.socket === undefined) return undefined;
+  return { path: fa.socket, mode: parseInt(fa.socketMode, 8), serves: (url) => servesVerify(fa.path, url) };
 }
 
 async function tlsPassphrase(config: PortcullisConfig, configDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {

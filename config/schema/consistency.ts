@@ -11,7 +11,7 @@ interface CheckedConfig {
   tokens: { lifetimeSeconds: number; renewBeforeSeconds: number };
   authenticators: Array<{ name: string; type: string }>;
   routes: Array<{ name: string; prefix: string; upstream?: string; host?: string; policy?: { stepUp?: string | undefined } }>;
-  forwardAuth: { enabled: boolean; trustedProxies: string[]; cacheSeconds: number };
+  forwardAuth: { enabled: boolean; trustedProxies: string[]; cacheSeconds: number; socket?: string };
   vault?: { masterKeys: unknown[]; demoKey: boolean };
   globalFilters?: Array<{ use: string }>;
 }
@@ -75,8 +75,12 @@ const ROUTED_TYPES: ReadonlySet<string> = new Set(['saml', 'oidc', 'module']);
 
 function checkForwardAuth(config: CheckedConfig, ctx: Ctx): void {
   const fa = config.forwardAuth;
-  if (fa.enabled && fa.trustedProxies.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['forwardAuth', 'trustedProxies'], message: 'name the proxies allowed to ask the verify endpoint', input: fa.trustedProxies });
+  if (fa.socket !== undefined && !fa.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['forwardAuth', 'socket'], message: 'serves the verify endpoint: set forwardAuth.enabled to true, or remove the socket', input: fa.socket });
+  }
+  // a proxy on the socket is trusted by the file's permissions: it need not be named
+  if (fa.enabled && fa.trustedProxies.length === 0 && fa.socket === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['forwardAuth', 'trustedProxies'], message: 'name the proxies allowed to ask the verify endpoint (or give forwardAuth.socket for a proxy on this host)', input: fa.trustedProxies });
   }
   // a cached answer carries the token: it must not outlive the token's renewal window
   if (fa.cacheSeconds >= config.tokens.renewBeforeSeconds) {

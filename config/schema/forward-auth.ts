@@ -21,5 +21,22 @@ export const forwardAuthSchema = z.strictObject({
    * logout and session end are honoured at the latest after this time. 0: no caching.
    */
   cacheSeconds: z.number().int().min(0).max(60).default(0),
+  /**
+   * also answer on this Unix socket (a proxy on the same host): cheaper than loopback TCP, and
+   * reachable only by who may open the file. It serves the verify endpoint and nothing else;
+   * a peer on it is trusted by the file's permissions, not by `trustedProxies`.
+   */
+  socket: z
+    .string()
+    .regex(/^\//, 'must be an absolute path, e.g. /run/portcullis/verify.sock')
+    // sun_path holds 108 bytes with its terminating NUL
+    .refine((path) => Buffer.byteLength(path) <= 107, 'is longer than the 107 bytes a Unix socket path may have')
+    .optional(),
+  /** the socket file's permissions (octal): owner and group, typically the proxy's group */
+  socketMode: z
+    .string()
+    .regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660')
+    .refine((mode) => (parseInt(mode, 8) & 0o007) === 0, 'must not let every local user connect (no permissions for "other")')
+    .default('0660'),
 });
 export type ForwardAuthConfig = z.infer<typeof forwardAuthSchema>;

@@ -9,6 +9,7 @@ import type { GatewayContext } from '../context.js';
 import type { PageUser } from '../pages/pages.js';
 import { sendRefusal, type RefusalOptions } from '../http/refusal.js';
 import { markUpstreamResponse } from '../http/security-headers.js';
+import { SOCKET_PEER_ADDRESS, viaLocalSocket } from '../ops/socket-listener.js';
 import { requestView } from '../http/request-view.js';
 import type { MutableFilterContext, RouteDecider } from '../http/route-decision.js';
 import { originalRequestOf, type OriginalRequest } from './original-request.js';
@@ -39,19 +40,24 @@ const UNCACHEABLE_FILTERS = new Set(['ip-allow-list', 'rate-limit']);
  * (original request in headers), `<path>/envoy/<original target>` for Envoy `ext_authz`.
  * It runs the matched route's chain exactly as the proxy path does and answers 200 with
  * the headers the upstream should receive, or the refusal. Only the configured trusted
- * proxies are answered: from anyone else the forwarded headers could say anything.
+ * proxies are answered: from anyone else the forwarded headers could say anything. With
+ * `forwardAuth.socket` the same endpoint also answers on a Unix socket (ops/main-listener.ts).
  */
 export async function registerForwardAuth(app: FastifyInstance, gw: GatewayContext, options: ForwardAuthOptions): Promise<void> {
   const { config } = options;
   const trusted = createAddressSet(config.trustedProxies, 'forwardAuth.trustedProxies');
   // the client behind the proxy, from X-Forwarded-For written by a trusted proxy
   const resolveClient = createClientAddressResolver({ trustedProxies: [...options.serverTrustedProxies, ...config.trustedProxies] }, 'forwardAuth');
+  // a proxy on the Unix socket is one too: its X-Forwarded-For names the client
+  const resolveSocketClient = createClientAddressResolver({ trustedProxies: [...options.serverTrustedProxies, ...config.trustedProxies, SOCKET_PEER_ADDRESS] }, 'forwardAuth');
   const match = createRouteMatcher(options.routes);
   const cacheable = new Set(options.routes.filter((r) => !allFilters(r.chain).some((name) => UNCACHEABLE_FILTERS.has(name))).map((r) => r.route.name));
 
   const verify = async (request: FastifyRequest, reply: FastifyReply, envoy?: { target: string; method: string }) => {
-    const peer = normalizeAddress(request.socket.remoteAddress);
-    if (peer === undefined || !trusted.has(peer)) {
+    // on the Unix socket the file's permissions decided who may ask; on TCP, trustedProxies does
+    const local = viaLocalSocket(request.raw);
+    const peer = local ? SOCKET_PEER_ADDRESS : normalizeAddress(request.socket.remoteAddress);
+    if (!local && (peer === undefined || !trusted.has(peer))) {
       request.log.warn({ peer }, 'forward authentication refused: the caller is not a trusted proxy');
       return reply.code(403).header('cache-control', 'no-store').send({
         statusCode: 403,
@@ -77,7 +83,7 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
       request: asked,
       route: found.view,
       subject: undefined,
-      clientAddress: clientAddressOf(request, resolveClient).address,
+      clientAddress: clientAddressOf(request, local ? resolveSocketClient : resolveClient).address,
       upstreamHeaders: {},
       removeHeaders: new Set(),
       state: new Map(),

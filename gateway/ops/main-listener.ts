@@ -7,6 +7,14 @@ import type { SecureContextOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MetricsGauge } from './metrics.js';
+import { listenOnSocket, removeSocketFile } from './socket-listener.js';
+
+/** A second listener on a Unix socket, for the paths `serves` accepts (forward authentication). */
+export interface LocalSocketOptions {
+  path: string;
+  mode: number;
+  serves: (url: string) => boolean;
+}
 
 export interface MainListenerOptions {
   host: string;
@@ -15,6 +23,7 @@ export interface MainListenerOptions {
   tls?: SecureContextOptions & { http2?: boolean };
   log: Logger;
   websockets?: MetricsGauge<never>;
+  socket?: LocalSocketOptions;
 }
 
 export interface DrainResult {
@@ -41,6 +50,7 @@ export class MainListener {
   #sessions = new Set<Http2Session>();
   #draining = false;
   #watcher: FSWatcher[] = [];
+  #local: { server: Server; path: string } | undefined;
 
   private constructor(server: AnyServer, url: string, app: FastifyInstance) {
     this.server = server;
@@ -66,7 +76,52 @@ export class MainListener {
         done();
       });
     });
+    if (options.socket) {
+      try {
+        await listener.#listenLocal(options.socket);
+      } catch (err) {
+        await listener.drain(0);
+        throw err;
+      }
+    }
     return listener;
+  }
+
+  async #listenLocal(options: LocalSocketOptions): Promise<void> {
+    const local = createHttpServer();
+    const own = this.#app.server as Server;
+    local.requestTimeout = own.requestTimeout;
+    local.headersTimeout = own.headersTimeout;
+    local.keepAliveTimeout = own.keepAliveTimeout;
+    this.#track(local);
+    local.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (options.serves(req.url ?? '/')) return this.#handle(req, res);
+      // everything else is on the main listener: the socket is a proxy's way to ask, nothing more
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ statusCode: 404, code: 'GW_NOT_FOUND', error: 'Not Found', message: 'the Unix socket serves forward authentication only' }));
+    });
+    await listenOnSocket(local, options.path, options.mode);
+    this.#local = { server: local, path: options.path };
+  }
+
+  #track(server: AnyServer): void {
+    server.on('connection', (socket: Duplex) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  #handle(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const app = this.#app;
+    this.#inFlight++;
+    this.#perApp.set(app, (this.#perApp.get(app) ?? 0) + 1);
+    res.once('close', () => {
+      this.#inFlight--;
+      this.#perApp.set(app, (this.#perApp.get(app) ?? 1) - 1);
+    });
+    // while draining, a keep-alive HTTP/1.1 connection closes after its answer
+    if (this.#draining && req.httpVersionMajor === 1) (res as ServerResponse).setHeader('connection', 'close');
+    app.routing(req as IncomingMessage, res as ServerResponse);
   }
 
   #wire(options: MainListenerOptions): void {
@@ -78,26 +133,12 @@ export class MainListener {
       (server as Server).headersTimeout = own.headersTimeout;
       (server as Server).keepAliveTimeout = own.keepAliveTimeout;
     }
-    server.on('connection', (socket: Duplex) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+    this.#track(server);
     server.on('session', (session: Http2Session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
     });
-    server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
-      const app = this.#app;
-      this.#inFlight++;
-      this.#perApp.set(app, (this.#perApp.get(app) ?? 0) + 1);
-      res.once('close', () => {
-        this.#inFlight--;
-        this.#perApp.set(app, (this.#perApp.get(app) ?? 1) - 1);
-      });
-      // while draining, a keep-alive HTTP/1.1 connection closes after its answer
-      if (this.#draining && req.httpVersionMajor === 1) (res as ServerResponse).setHeader('connection', 'close');
-      app.routing(req as IncomingMessage, res as ServerResponse);
-    });
+    server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => this.#handle(req, res));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       options.websockets?.inc({});
       socket.once('close', () => options.websockets?.dec({}));
@@ -155,18 +196,21 @@ export class MainListener {
     const started = Date.now();
     this.#draining = true;
     for (const w of this.#watcher) w.close();
-    const closed = new Promise<void>((done) => this.server.close(() => done()));
+    const closed = Promise.all([this.server, ...(this.#local ? [this.#local.server] : [])].map((server) => new Promise<void>((done) => server.close(() => done()))));
     for (const session of this.#sessions) session.close(); // GOAWAY: running streams finish, no new ones
     const deadline = started + timeoutMs;
     while (this.#inFlight > 0 && Date.now() < deadline) {
       if ('closeIdleConnections' in this.server) (this.server as Server).closeIdleConnections();
+      this.#local?.server.closeIdleConnections();
       await new Promise((r) => setTimeout(r, 25));
     }
     const cut = this.#inFlight;
     if ('closeAllConnections' in this.server) (this.server as Server).closeAllConnections();
+    this.#local?.server.closeAllConnections();
     for (const session of this.#sessions) session.destroy();
     for (const socket of this.#sockets) socket.destroy();
     await closed;
+    if (this.#local) await removeSocketFile(this.#local.path);
     return { cut, elapsedMs: Date.now() - started };
   }
 }

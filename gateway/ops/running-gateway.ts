@@ -67,6 +67,8 @@ function restartOnly(before: PortcullisConfig, after: PortcullisConfig): string[
   if (Boolean(before.server.tls) !== Boolean(after.server.tls) || before.server.tls?.http2 !== after.server.tls?.http2) out.push('server.tls (on/off, http2)');
   if (!isDeepStrictEqual(before.metrics, after.metrics)) out.push('metrics');
   if (!isDeepStrictEqual(before.demoEngine, after.demoEngine)) out.push('demoEngine');
+  const socketOf = (c: PortcullisConfig) => (c.forwardAuth.enabled && c.forwardAuth.socket !== undefined ? [c.forwardAuth.socket, c.forwardAuth.socketMode, c.forwardAuth.path] : []);
+  if (!isDeepStrictEqual(socketOf(before), socketOf(after))) out.push('forwardAuth.socket (and its mode and path)');
   return out;
 }
 

@@ -7,7 +7,8 @@
  *                token → filters → proxy); d) an engine verifying every token with
  *                engine-client, behind the gateway
  *   beside nginx e) bare nginx; f) nginx asking the gateway (docs/forward-auth/nginx.conf);
- *                g) the same with nginx keeping decisions for 5 s
+ *                f2) the same over the gateway's Unix socket (forwardAuth.socket);
+ *                g) f with nginx keeping decisions for 5 s
  *   latency      b and c at half of b's maximum rate, requests evenly spaced: the p99 the gateway adds
  *   vault        h) c with a `credentials` filter (the caller's credential read from the vault
  *                and decrypted on every request); vault reads per second from an engine
@@ -15,12 +16,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
-import { freePort, NGINX, startNginx, type RunningProxy } from '../support/reverse-proxies.js';
+import { freePort, NGINX, socketFolderForNginx, startNginx, type RunningProxy } from '../support/reverse-proxies.js';
 import { pacedLatency, type PacedResult } from './paced-latency.js';
 
 const SETTINGS = {
@@ -47,6 +50,7 @@ function cpuFor(tier: (typeof TIERS)[number]): string | undefined {
 
 const children: ChildProcess[] = [];
 const proxies: RunningProxy[] = [];
+let socketFolder: string | undefined;
 
 /** the pid of each server by its URL, for the CPU time it spends (taskset execs in place: same pid) */
 const pids = new Map<string, number>();
@@ -180,10 +184,13 @@ async function main() {
   if (TASKSET && CORES >= 2) execFileSync(TASKSET, ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
   const upstream = await startServer('upstream', 'upstream');
   const enginePort = String(await freePort());
+  // the gateway also answers forward authentication on a Unix socket (scenario f2)
+  socketFolder = await socketFolderForNginx();
+  const verifySocket = join(socketFolder, 'verify.sock');
   const [bare, forwarder, gateway, cachingGateway] = await Promise.all([
     startServer('proxy', 'bare-proxy', upstream),
     startServer('proxy', 'bare-forwarder', upstream),
-    startServer('gateway', 'gateway', upstream, enginePort, '0'),
+    startServer('gateway', 'gateway', upstream, enginePort, '0', verifySocket),
     startServer('gateway', 'gateway', upstream, String(await freePort()), '5'),
   ]);
   await startServer('gateway', 'engine', gateway, enginePort);
@@ -216,14 +223,17 @@ async function main() {
       startNginx({ template, gatewayPort: 0, upstreamPort, cpus: cpuFor('proxy') }),
       startNginx({ gatewayPort: port(gateway), upstreamPort, cacheSeconds: 0, cpus: cpuFor('proxy') }),
       startNginx({ gatewayPort: port(cachingGateway), upstreamPort, cacheSeconds: 5, cpus: cpuFor('proxy') }),
+      startNginx({ gatewayPort: port(gateway), upstreamPort, cacheSeconds: 0, cpus: cpuFor('proxy'), verifySocket }),
     ]);
     proxies.push(...started);
-    const [bareNginx, nginxFa, nginxFaCached] = started;
+    const [bareNginx, nginxFa, nginxFaCached, nginxFaSocket] = started;
+    await expectOk(`${nginxFaSocket.url}/bench/x`, { cookie });
     await expectOk(`${nginxFa.url}/bench/x`, { cookie });
     await expectOk(`${nginxFaCached.url}/bench/x`, { cookie: cachingCookie });
     beside = await measure([
       { name: 'e bare nginx', url: `${bareNginx.url}/bench/x` },
       { name: 'f nginx + forward authentication', url: `${nginxFa.url}/bench/x`, headers: { cookie } },
+      { name: 'f2 nginx + forward authentication, Unix socket', url: `${nginxFaSocket.url}/bench/x`, headers: { cookie } },
       { name: 'g nginx + forward authentication, 5 s cache', url: `${nginxFaCached.url}/bench/x`, headers: { cookie: cachingCookie } },
     ]);
   }
@@ -279,9 +289,10 @@ async function main() {
     console.log(`cpu per request: bare proxy ${cpuBare.toFixed(0)} µs, bare forwarder ${cpuForwarder?.toFixed(0) ?? '?'} µs, gateway ${cpuGateway.toFixed(0)} µs (median round)`);
     console.log(`ratio bare-proxy-cpu/gateway-cpu-per-request: ${(cpuBare / cpuGateway).toFixed(3)}`);
   }
-  if (beside.length === 3) {
-    const [e, f, g] = beside as [Measured, Measured, Measured];
+  if (beside.length === 4) {
+    const [e, f, f2, g] = beside as [Measured, Measured, Measured, Measured];
     console.log(`ratio nginx+forward-auth/bare-nginx: ${ratios(f, e).median.toFixed(3)}`);
+    console.log(`ratio nginx+forward-auth-unix-socket/bare-nginx: ${ratios(f2, e).median.toFixed(3)}`);
     console.log(`ratio nginx+forward-auth-cached-5s/bare-nginx: ${ratios(g, e).median.toFixed(3)}`);
   }
   console.log(`ratio gateway-added-p99-ms-at-half-rate: ${addedP99.toFixed(2)}`);
@@ -295,4 +306,5 @@ main()
   .finally(async () => {
     for (const proxy of proxies) await proxy.stop();
     for (const child of children) child.kill();
+    if (socketFolder) await rm(socketFolder, { recursive: true, force: true });
   });

@@ -5,8 +5,10 @@
  *   upstream                                   a bare fastify answering 1 KiB-ish JSON
  *   bare-proxy <upstream>                      a bare @fastify/http-proxy in front of it
  *   bare-forwarder <upstream>                  fastify + undici dispatch to the socket, nothing else
- *   gateway <upstream> <enginePort> <cacheS>   the gateway: /bench/ to the upstream, /engine/ to the engine,
- *                                              and forward authentication for 127.0.0.1 (cacheSeconds given)
+ *   gateway <upstream> <enginePort> <cacheS> [socket]
+ *                                              the gateway: /bench/ to the upstream, /engine/ to the engine,
+ *                                              and forward authentication for 127.0.0.1 (cacheSeconds given),
+ *                                              also on the Unix socket when one is given
  *   engine <gatewayUrl> <port>                 an engine verifying every token with engine-client
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -87,7 +89,7 @@ async function main(): Promise<string> {
     return `http://127.0.0.1:${port}`;
   }
   if (kind === 'gateway') {
-    const [upstream, enginePort, cacheSeconds] = args;
+    const [upstream, enginePort, cacheSeconds, socket] = args;
     const dir = await mkdtemp(join(tmpdir(), 'portcullis-bench-'));
     await writeUsersFile(dir, DEMO_USERS);
     const config = portcullisConfigSchema.parse({
@@ -99,7 +101,7 @@ async function main(): Promise<string> {
         { name: 'engine', prefix: '/engine/', upstream: `http://127.0.0.1:${enginePort}` },
       ],
       vault: { demoKey: true },
-      forwardAuth: { enabled: true, trustedProxies: ['127.0.0.1'], cacheSeconds: Number(cacheSeconds ?? 0) },
+      forwardAuth: { enabled: true, trustedProxies: ['127.0.0.1'], cacheSeconds: Number(cacheSeconds ?? 0), ...(socket ? { socket } : {}) },
       logLevel: 'warn',
     });
     const gateway = await startGateway(config, { configDir: dir, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: createLogger('warn') });

@@ -164,7 +164,7 @@ describe('loadConfig: validation problems carry the option path', () => {
     const noProxies = await loadFails(await tmp.write('d.yaml', { ...baseConfig(), forwardAuth: { enabled: true, cacheSeconds: 60 } }));
     expect(lines(noProxies.problems).sort()).toEqual([
       'forwardAuth.cacheSeconds: must be less than tokens.renewBeforeSeconds (60), so a cached answer never carries an expired token',
-      'forwardAuth.trustedProxies: name the proxies allowed to ask the verify endpoint',
+      'forwardAuth.trustedProxies: name the proxies allowed to ask the verify endpoint (or give forwardAuth.socket for a proxy on this host)',
     ]);
   });
 

@@ -3,7 +3,7 @@
  * the example configurations in docs/forward-auth/ verbatim, with only their {{PLACEHOLDERS}}
  * filled in, on free loopback ports, each in a temporary folder of its own.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,8 @@ export interface ProxyPorts {
   gatewayPort: number;
   upstreamPort: number;
   cacheSeconds?: number;
+  /** nginx asks the verify endpoint on this Unix socket (forwardAuth.socket), not on gatewayPort */
+  verifySocket?: string;
   /** `taskset -c <cpus>` where the machine has taskset (the bench) */
   cpus?: string;
   /** another configuration with the same placeholders (the bench's bare nginx); default the docs example */
@@ -58,6 +60,7 @@ export async function startNginx(ports: ProxyPorts): Promise<RunningProxy> {
     GATEWAY_PORT: ports.gatewayPort,
     UPSTREAM_PORT: ports.upstreamPort,
     CACHE_SECONDS: ports.cacheSeconds ?? 0,
+    VERIFY_ADDRESS: ports.verifySocket ? `unix:${ports.verifySocket}` : `127.0.0.1:${ports.gatewayPort}`,
   });
   const file = join(dir, 'nginx.conf');
   await writeFile(file, conf);
@@ -134,6 +137,23 @@ export interface EchoUpstream {
 }
 
 /** The application behind the proxy: answers every request with what it received, as JSON. */
+/** the group of nginx's worker when nginx starts as root without a `user` directive */
+export const NGINX_WORKER_GROUP = 'nogroup';
+
+/**
+ * A folder for the gateway's forward-authentication socket that nginx's worker can reach: as
+ * docs/forward-auth.md describes, setgid and of the proxy's group, so the socket the gateway
+ * creates in it belongs to that group. Not root: nginx's worker is this user, nothing to do.
+ */
+export async function socketFolderForNginx(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-socket-'));
+  if (process.getuid?.() === 0) {
+    execFileSync('chgrp', [NGINX_WORKER_GROUP, dir]);
+    await chmod(dir, 0o2750);
+  }
+  return dir;
+}
+
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   const app = Fastify({ logger: false });
   const seen: EchoUpstream['seen'] = [];
