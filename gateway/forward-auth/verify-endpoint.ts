@@ -95,7 +95,7 @@ export async function registerForwardAuth(app: FastifyInstance, gw: GatewayConte
     // only a decision that rests on the session cookie alone may be kept by a proxy keyed by that cookie
     const keep = config.cacheSeconds > 0 && cacheable.has(found.route.name) && (caller === undefined || caller.sid !== undefined) ? config.cacheSeconds : 0;
     reply.headers(answerHeaders(ctx.upstreamHeaders));
-    reply.headers(cacheHeaders(keep));
+    if (keep > 0) reply.headers(cacheHeaders(keep)); // no-store is set already
     // an empty answer the proxy reads and no browser renders: the page headers (CSP, framing) have nothing to protect
     markUpstreamResponse(request);
     return reply.code(200).send();

@@ -23,7 +23,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 /** One year, the usual preload minimum; only sent when the public URL is https. */
 export const HSTS = 'max-age=31536000; includeSubDomains';
 
-const upstreamAnswered = new WeakSet<FastifyRequest>();
+/** Kept on the node request: a WeakSet entry per request is an ephemeron the GC has to trace. */
+const kUpstreamAnswered = Symbol('portcullis.upstreamAnswered');
+
+type Marked = { [kUpstreamAnswered]?: true };
 
 /**
  * The route proxy calls this when the response it is about to send is the engine's, and
@@ -31,7 +34,7 @@ const upstreamAnswered = new WeakSet<FastifyRequest>();
  * browser renders.
  */
 export function markUpstreamResponse(request: FastifyRequest): void {
-  upstreamAnswered.add(request);
+  (request.raw as Marked)[kUpstreamAnswered] = true;
 }
 
 export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean; imageSources?: readonly string[] }): void {
@@ -39,7 +42,7 @@ export function registerSecurityHeaders(app: FastifyInstance, options: { https: 
   const headers = options.imageSources?.length ? { ...SECURITY_HEADERS, 'content-security-policy': GATEWAY_CSP.replace("img-src 'self' data:", `img-src 'self' data: ${options.imageSources.join(' ')}`) } : SECURITY_HEADERS;
   const names = Object.keys(headers);
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (!upstreamAnswered.has(request)) {
+    if ((request.raw as Marked)[kUpstreamAnswered] !== true) {
       for (const name of names) reply.header(name, headers[name]!);
       if (options.https) reply.header('strict-transport-security', HSTS);
     }

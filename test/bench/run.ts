@@ -232,8 +232,8 @@ async function main() {
     await expectOk(`${nginxFaCached.url}/bench/x`, { cookie: cachingCookie });
     beside = await measure([
       { name: 'e bare nginx', url: `${bareNginx.url}/bench/x` },
-      { name: 'f nginx + forward authentication', url: `${nginxFa.url}/bench/x`, headers: { cookie } },
-      { name: 'f2 nginx + forward authentication, Unix socket', url: `${nginxFaSocket.url}/bench/x`, headers: { cookie } },
+      { name: 'f nginx + forward authentication', url: `${nginxFa.url}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
+      { name: 'f2 nginx + forward authentication, Unix socket', url: `${nginxFaSocket.url}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
       { name: 'g nginx + forward authentication, 5 s cache', url: `${nginxFaCached.url}/bench/x`, headers: { cookie: cachingCookie } },
     ]);
   }
@@ -293,6 +293,7 @@ async function main() {
     const [e, f, f2, g] = beside as [Measured, Measured, Measured, Measured];
     console.log(`ratio nginx+forward-auth/bare-nginx: ${ratios(f, e).median.toFixed(3)}`);
     console.log(`ratio nginx+forward-auth-unix-socket/bare-nginx: ${ratios(f2, e).median.toFixed(3)}`);
+    console.log(`cpu per request of the gateway answering nginx: ${cpu(f)?.toFixed(0) ?? '?'} µs over TCP, ${cpu(f2)?.toFixed(0) ?? '?'} µs over the Unix socket (median round)`);
     console.log(`ratio nginx+forward-auth-cached-5s/bare-nginx: ${ratios(g, e).median.toFixed(3)}`);
   }
   console.log(`ratio gateway-added-p99-ms-at-half-rate: ${addedP99.toFixed(2)}`);
