@@ -93,6 +93,8 @@ interface Round {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU microseconds per request of each process of Scenario.path */
+  cpuByProcess?: Record<string, number>;
 }
 
 interface Scenario {
@@ -101,6 +103,8 @@ interface Scenario {
   headers?: Record<string, string>;
   /** the process whose CPU time per request is reported */
   pid?: number;
+  /** every server process on the request's path, by name: each one's CPU time per request is kept */
+  path?: Record<string, number>;
 }
 
 interface Measured {
@@ -124,10 +128,19 @@ async function measure(scenarios: Scenario[]): Promise<Measured[]> {
   for (let round = 0; round < SETTINGS.rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) {
       const cpuBefore = cpuMicros(scenario.pid);
+      const pathBefore = Object.entries(scenario.path ?? {}).map(([name, pid]) => [name, pid, cpuMicros(pid)] as const);
       const result = await drive(scenario, SETTINGS.durationSeconds);
       const cpuAfter = cpuMicros(scenario.pid);
       const r = roundOf(result);
-      if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0) r.cpuPerRequest = (cpuAfter - cpuBefore) / result.requests.total;
+      const total = result.requests.total;
+      if (cpuBefore !== undefined && cpuAfter !== undefined && total > 0) r.cpuPerRequest = (cpuAfter - cpuBefore) / total;
+      if (total > 0 && pathBefore.length > 0) {
+        r.cpuByProcess = {};
+        for (const [name, pid, before] of pathBefore) {
+          const after = cpuMicros(pid);
+          if (before !== undefined && after !== undefined) r.cpuByProcess[name] = (after - before) / total;
+        }
+      }
       rounds[i]!.push(r);
       if (process.env.BENCH_VERBOSE) console.log(`  round ${round + 1} ${scenario.name}: ${r.rps.toFixed(0)} req/s`);
     }
@@ -143,6 +156,36 @@ function medianBy<T>(items: T[], key: (item: T) => number): T {
 function ratios(top: Measured, bottom: Measured): { median: number; lowest: number } {
   const each = top.rounds.map((r, i) => r.rps / bottom.rounds[i]!.rps);
   return { median: medianBy(each, (x) => x), lowest: Math.min(...each) };
+}
+
+/** Median per process over the rounds of its CPU microseconds per request. */
+function cpuByProcess(m: Measured): Record<string, number> {
+  const names = Object.keys(m.scenario.path ?? {});
+  return Object.fromEntries(names.map((name) => [name, medianBy(m.rounds.map((r) => r.cpuByProcess?.[name] ?? NaN), (x) => x)]));
+}
+
+function describeCpu(m: Measured): string {
+  return Object.entries(cpuByProcess(m))
+    .map(([name, micros]) => `${name} ${micros.toFixed(0)} µs`)
+    .join(', ');
+}
+
+/** CPU microseconds per request of the process that would be the bottleneck with a core of its own. */
+function busiest(m: Measured): number {
+  return Math.max(...Object.values(cpuByProcess(m)));
+}
+
+/** nginx's one worker (worker_processes 1), the process that serves the requests. */
+function nginxWorkerPid(proxy: RunningProxy): number | undefined {
+  try {
+    const master = readFileSync(join(proxy.dir, 'nginx.pid'), 'utf8').trim();
+    const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/);
+    // the cache manager and loader are children too
+    const worker = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker process'));
+    return worker === undefined ? undefined : Number(worker);
+  } catch {
+    return undefined;
+  }
 }
 
 async function login(base: string): Promise<string> {
@@ -230,10 +273,19 @@ async function main() {
     await expectOk(`${nginxFaSocket.url}/bench/x`, { cookie });
     await expectOk(`${nginxFa.url}/bench/x`, { cookie });
     await expectOk(`${nginxFaCached.url}/bench/x`, { cookie: cachingCookie });
+    const upstreamPid = pids.get(upstream)!;
+    const gatewayPid = pids.get(gateway)!;
+    const [bareWorker, faWorker, , socketWorker] = started.map(nginxWorkerPid);
     beside = await measure([
-      { name: 'e bare nginx', url: `${bareNginx.url}/bench/x` },
-      { name: 'f nginx + forward authentication', url: `${nginxFa.url}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
-      { name: 'f2 nginx + forward authentication, Unix socket', url: `${nginxFaSocket.url}/bench/x`, headers: { cookie }, pid: pids.get(gateway) },
+      { name: 'e bare nginx', url: `${bareNginx.url}/bench/x`, path: { nginx: bareWorker!, upstream: upstreamPid } },
+      { name: 'f nginx + forward authentication', url: `${nginxFa.url}/bench/x`, headers: { cookie }, pid: gatewayPid, path: { nginx: faWorker!, gateway: gatewayPid, upstream: upstreamPid } },
+      {
+        name: 'f2 nginx + forward authentication, Unix socket',
+        url: `${nginxFaSocket.url}/bench/x`,
+        headers: { cookie },
+        pid: gatewayPid,
+        path: { nginx: socketWorker!, gateway: gatewayPid, upstream: upstreamPid },
+      },
       { name: 'g nginx + forward authentication, 5 s cache', url: `${nginxFaCached.url}/bench/x`, headers: { cookie: cachingCookie } },
     ]);
   }
@@ -294,6 +346,11 @@ async function main() {
     console.log(`ratio nginx+forward-auth/bare-nginx: ${ratios(f, e).median.toFixed(3)}`);
     console.log(`ratio nginx+forward-auth-unix-socket/bare-nginx: ${ratios(f2, e).median.toFixed(3)}`);
     console.log(`cpu per request of the gateway answering nginx: ${cpu(f)?.toFixed(0) ?? '?'} µs over TCP, ${cpu(f2)?.toFixed(0) ?? '?'} µs over the Unix socket (median round)`);
+    for (const m of [e, f, f2]) console.log(`  cpu per request on ${m.scenario.name}: ${describeCpu(m)}`);
+    // Here every server shares core 1, so throughput compares their summed work. With a core per
+    // server, as in a production deployment, the busiest process alone sets the rate.
+    console.log(`ratio nginx+forward-auth/bare-nginx-core-per-server: ${(busiest(e) / busiest(f)).toFixed(3)}`);
+    console.log(`ratio nginx+forward-auth-unix-socket/bare-nginx-core-per-server: ${(busiest(e) / busiest(f2)).toFixed(3)}`);
     console.log(`ratio nginx+forward-auth-cached-5s/bare-nginx: ${ratios(g, e).median.toFixed(3)}`);
   }
   console.log(`ratio gateway-added-p99-ms-at-half-rate: ${addedP99.toFixed(2)}`);
