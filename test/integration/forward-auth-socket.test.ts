@@ -1,6 +1,7 @@
 /**
- * Forward authentication on a Unix socket (forwardAuth.socket): a real nginx asking through
- * it (docs/forward-auth/nginx.conf with VERIFY_ADDRESS unix:…), trust by the file's
+ * Forward authentication on a Unix socket (forwardAuth.socket): a real nginx and a real Caddy
+ * asking through it (docs/forward-auth/nginx.conf and Caddyfile with VERIFY_ADDRESS set to the
+ * socket), trust by the file's
  * permissions and not by address, nothing but the verify endpoint on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { decodeJwt } from 'jose';
 import { portcullisConfigSchema } from '../../config/schema/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forwardAuthConfig } from '../support/forward-auth-gateway.js';
-import { NGINX_WORKER_GROUP, socketFolderForNginx, startEchoUpstream, startNginx, type EchoUpstream, type RunningProxy } from '../support/reverse-proxies.js';
+import { NGINX_WORKER_GROUP, socketFolderForNginx, startCaddy, startEchoUpstream, startNginx, type EchoUpstream, type RunningProxy } from '../support/reverse-proxies.js';
 import { CookieClient, loginWithForm } from '../support/http-client.js';
 import { rawRequest } from '../support/raw-request.js';
 
@@ -146,6 +147,45 @@ describe('forward authentication on a Unix socket', () => {
       await chmod(socketPath, 0o660);
       await chmod(socketDir, 0o2750);
     }
+  });
+});
+
+describe('forward authentication on a Unix socket behind a real Caddy (docs/forward-auth/Caddyfile)', () => {
+  let gw: TestGateway;
+  let upstream: EchoUpstream;
+  let caddy: RunningProxy;
+  let socketDir: string;
+
+  beforeAll(async () => {
+    socketDir = await mkdtemp(join(tmpdir(), 'portcullis-socket-'));
+    const socket = join(socketDir, 'verify.sock');
+    upstream = await startEchoUpstream();
+    gw = await startTestGateway(async (dir) => ({ ...(await forwardAuthConfig(dir)), forwardAuth: { enabled: true, trustedProxies: [], socket } }));
+    caddy = await startCaddy({ gatewayPort: portOf(gw.url), upstreamPort: upstream.port, verifySocket: socket });
+  }, 60_000);
+  afterAll(async () => {
+    await caddy?.stop();
+    await upstream?.close();
+    await gw?.stop();
+    await rm(socketDir, { recursive: true, force: true });
+  });
+
+  it('sends a browser to log in, passes it with the token, refuses with the reason, and after logout sends it to log in again', async () => {
+    const client = new CookieClient(caddy.url);
+    const anonymous = await client.get('/app/x', { accept: 'text/html' });
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.location).toBe('/login?returnTo=%2Fapp%2Fx');
+    expect((await loginWithForm(client, 'alice', 'wonderland', '/app/')).status).toBe(303);
+    const passed = await client.get('/app/x', { 'x-user': 'bob' });
+    expect(passed.status).toBe(200);
+    const seen = passed.json();
+    expect(seen.headers['x-user']).toBe('alice');
+    expect(decodeJwt(String(seen.headers.authorization).replace(/^Bearer /, ''))).toMatchObject({ sub: 'alice', aud: 'app' });
+    const refused = await client.get('/admin/x', { accept: 'text/html' });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toMatch(/needs role (&#39;|')admin(&#39;|')/);
+    expect((await client.get('/logout', { accept: 'text/html' })).status).toBe(200);
+    expect((await client.get('/app/x', { accept: 'text/html' })).status).toBe(302);
   });
 });
 

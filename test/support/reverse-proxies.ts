@@ -40,7 +40,7 @@ export interface ProxyPorts {
   gatewayPort: number;
   upstreamPort: number;
   cacheSeconds?: number;
-  /** nginx asks the verify endpoint on this Unix socket (forwardAuth.socket), not on gatewayPort */
+  /** the proxy asks the verify endpoint on this Unix socket (forwardAuth.socket), not on gatewayPort */
   verifySocket?: string;
   /** `taskset -c <cpus>` where the machine has taskset (the bench) */
   cpus?: string;
@@ -72,7 +72,13 @@ export async function startCaddy(ports: ProxyPorts): Promise<RunningProxy> {
   requireBinary(CADDY, 'caddy');
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-caddy-'));
   const port = await freePort();
-  const conf = await renderExample('Caddyfile', { RUNTIME_DIR: dir, LISTEN_PORT: port, GATEWAY_PORT: ports.gatewayPort, UPSTREAM_PORT: ports.upstreamPort });
+  const conf = await renderExample('Caddyfile', {
+    RUNTIME_DIR: dir,
+    LISTEN_PORT: port,
+    GATEWAY_PORT: ports.gatewayPort,
+    UPSTREAM_PORT: ports.upstreamPort,
+    VERIFY_ADDRESS: ports.verifySocket ? `unix/${ports.verifySocket}` : `127.0.0.1:${ports.gatewayPort}`,
+  });
   const file = join(dir, 'Caddyfile');
   await writeFile(file, conf);
   let output = '';
