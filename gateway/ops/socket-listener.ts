@@ -30,19 +30,23 @@ export async function listenOnSocket(server: Server, path: string, mode: number)
     Object.defineProperty(socket, 'remoteAddress', { value: SOCKET_PEER_ADDRESS });
     (socket as Socket & { [kLocalSocket]?: true })[kLocalSocket] = true;
   });
-  const previous = process.umask(0o177);
   try {
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
-      server.listen(path, () => {
-        server.off('error', fail);
-        done();
-      });
+      // the umask is the process's: it is narrowed only around listen(), which binds the
+      // socket synchronously, so no other file the process creates meanwhile is affected
+      const previous = process.umask(0o177);
+      try {
+        server.listen(path, () => {
+          server.off('error', fail);
+          done();
+        });
+      } finally {
+        process.umask(previous);
+      }
     });
   } catch (err) {
     throw socketError(`cannot listen on the Unix socket ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
-  } finally {
-    process.umask(previous);
   }
   await chmod(path, mode);
 }
