@@ -211,6 +211,27 @@ describe('forwardAuth.socket: start-up and configuration', () => {
     }
   });
 
+  it('keeps answering on its socket through a reload, with the new app, and says a new socket needs a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-socket-'));
+    const path = join(dir, 'verify.sock');
+    const gw = await startTestGateway(config({ socket: path }));
+    try {
+      const input = { ...(await forwardAuthConfig(gw.dir)), forwardAuth: { enabled: true, trustedProxies: [], socket: path } };
+      const ask = () => overSocket(path, '/auth/verify', { 'x-forwarded-uri': '/public/x', 'x-forwarded-method': 'GET' });
+      // the reloaded app drops /public/: the socket must now answer with the new routes
+      const withoutPublic = { ...input, routes: input.routes!.filter((r) => r.name !== 'public') };
+      const same = await gw.reload(portcullisConfigSchema.parse(withoutPublic));
+      expect(same).toMatchObject({ ok: true, restartNeeded: [] });
+      expect((await ask()).status).toBe(403);
+      const moved = await gw.reload(portcullisConfigSchema.parse({ ...input, forwardAuth: { ...input.forwardAuth, socket: join(dir, 'other.sock') } }));
+      expect(moved).toMatchObject({ ok: true, restartNeeded: ['forwardAuth.socket (and its mode and path)'] });
+      expect((await ask()).status).toBe(200);
+    } finally {
+      await gw.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start on a path that is no socket, or on a socket another process listens on', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portcullis-socket-'));
     try {
