@@ -34,7 +34,8 @@ export const forwardAuthSchema = z.strictObject({
     .optional(),
   /** the socket file's permissions (octal): owner and group, typically the proxy's group */
   socketMode: z
-    .string()
+    // YAML reads an unquoted 0660 as a number (660 or 432, by version): only the quoted string is unambiguous
+    .string({ error: 'must be a quoted octal string such as "0660" (YAML reads an unquoted 0660 as a number)' })
     .regex(/^0?[0-7]{3}$/, 'must be an octal mode such as 0660')
     .refine((mode) => (parseInt(mode, 8) & 0o007) === 0, 'must not let every local user connect (no permissions for "other")')
     .default('0660'),

@@ -128,7 +128,7 @@ function originalView(request: FastifyRequest, original: OriginalRequest): Fasti
   const headers = request.headers;
   // nginx and Caddy pass the original Host: then there is nothing to copy
   const sameHost = headers.host !== undefined && headers.host.toLowerCase() === original.host;
-  return requestView(request, { method: original.method, url: original.path + original.query, headers: sameHost ? headers : { ...headers, host: original.host } });
+  return requestView(request, { method: original.method, url: original.path + original.query, headers: sameHost ? headers : { ...headers, host: original.host }, host: original.host });
 }
 
 /** Filters whose work a proxy does itself in forward authentication: it strips and forwards, the gateway only answers. */

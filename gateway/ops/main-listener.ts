@@ -7,7 +7,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MetricsGauge } from './metrics.js';
-import { listenOnSocket, removeSocketFile } from './socket-listener.js';
+import { listenOnSocket } from './socket-listener.js';
 
 /** A second listener on a Unix socket, for the paths `serves` accepts (forward authentication). */
 export interface LocalSocketOptions {
@@ -50,7 +50,7 @@ export class MainListener {
   #sessions = new Set<Http2Session>();
   #draining = false;
   #watcher: FSWatcher[] = [];
-  #local: { server: Server; path: string } | undefined;
+  #local: Server | undefined;
 
   private constructor(server: AnyServer, url: string, app: FastifyInstance) {
     this.server = server;
@@ -100,8 +100,9 @@ export class MainListener {
       res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ statusCode: 404, code: 'GW_NOT_FOUND', error: 'Not Found', message: 'the Unix socket serves forward authentication only' }));
     });
+    // kept before it listens, so a start that fails half way (chmod) still closes it in drain()
+    this.#local = local;
     await listenOnSocket(local, options.path, options.mode);
-    this.#local = { server: local, path: options.path };
   }
 
   #track(server: AnyServer): void {
@@ -196,21 +197,20 @@ export class MainListener {
     const started = Date.now();
     this.#draining = true;
     for (const w of this.#watcher) w.close();
-    const closed = Promise.all([this.server, ...(this.#local ? [this.#local.server] : [])].map((server) => new Promise<void>((done) => server.close(() => done()))));
+    const closed = Promise.all([this.server, ...(this.#local ? [this.#local] : [])].map((server) => new Promise<void>((done) => server.close(() => done()))));
     for (const session of this.#sessions) session.close(); // GOAWAY: running streams finish, no new ones
     const deadline = started + timeoutMs;
     while (this.#inFlight > 0 && Date.now() < deadline) {
       if ('closeIdleConnections' in this.server) (this.server as Server).closeIdleConnections();
-      this.#local?.server.closeIdleConnections();
+      this.#local?.closeIdleConnections();
       await new Promise((r) => setTimeout(r, 25));
     }
     const cut = this.#inFlight;
     if ('closeAllConnections' in this.server) (this.server as Server).closeAllConnections();
-    this.#local?.server.closeAllConnections();
+    this.#local?.closeAllConnections();
     for (const session of this.#sessions) session.destroy();
     for (const socket of this.#sockets) socket.destroy();
     await closed;
-    if (this.#local) await removeSocketFile(this.#local.path);
     return { cut, elapsedMs: Date.now() - started };
   }
 }

@@ -22,7 +22,8 @@ export function viaLocalSocket(request: IncomingMessage): boolean {
  * Listen on a Unix socket file: a stale file left by a gateway that died is replaced, a live
  * one (another gateway listening) or a file that is no socket is an error. The socket is
  * created with no permissions for anyone but the owner and then given `mode`, so it is never
- * open wider than configured, not even for a moment.
+ * open wider than configured, not even for a moment. Closing the server removes the file
+ * (libuv unlinks what it bound), so nothing here deletes a path another process may own by then.
  */
 export async function listenOnSocket(server: Server, path: string, mode: number): Promise<void> {
   await clearStaleSocket(path);
@@ -49,11 +50,6 @@ export async function listenOnSocket(server: Server, path: string, mode: number)
     throw socketError(`cannot listen on the Unix socket ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
   }
   await chmod(path, mode);
-}
-
-/** Remove the socket file after the server closed (Node leaves it behind on some paths). */
-export async function removeSocketFile(path: string): Promise<void> {
-  await unlink(path).catch(() => {});
 }
 
 async function clearStaleSocket(path: string): Promise<void> {

@@ -130,7 +130,7 @@ describe('forward authentication on a Unix socket', () => {
   });
 
   it('serves the verify endpoint and nothing else: every other path, spelling and dot segment is 404', async () => {
-    for (const path of ['/login', '/logout', '/.well-known/jwks.json', '/AUTH/VERIFY', '/auth/verify/', '/auth/verify/../login', '/auth/verifyx', '//auth/verify', '/app/x']) {
+    for (const path of ['/login', '/logout', '/.well-known/jwks.json', '/AUTH/VERIFY', '/auth/verify/', '/auth/verify/../login', '/auth/verifyx', '//auth/verify', '/auth/verify;x', '/auth/verify%2F', '/auth/verify/%2e%2e/login', '/auth/verify/envoy', 'http://portal.test/auth/verify', '/app/x']) {
       const r = await overSocket(socketPath, path, { cookie });
       expect(r.status, path).toBe(404);
       expect(JSON.parse(r.body).code, path).toBe('GW_NOT_FOUND');
@@ -243,6 +243,8 @@ describe('forwardAuth.socket: start-up and configuration', () => {
       await new Promise<void>((done) => other.listen(busy, done));
       try {
         await expect(startTestGateway(config({ socket: busy }))).rejects.toMatchObject({ code: 'GW_SOCKET_INVALID', message: expect.stringContaining('another process listens') });
+        // the refused gateway neither took nor removed the live socket
+        expect((await stat(busy)).isSocket()).toBe(true);
       } finally {
         await new Promise<void>((done) => other.close(() => done()));
       }
@@ -261,6 +263,7 @@ describe('forwardAuth.socket: start-up and configuration', () => {
     expect(problems({ enabled: true, socket: `/${'x'.repeat(120)}` })).toContain('forwardAuth.socket: is longer than the 107 bytes a Unix socket path may have');
     expect(problems({ enabled: true, socket: '/run/v.sock', socketMode: '0666' })).toContain('forwardAuth.socketMode: must not let every local user connect (no permissions for "other")');
     expect(problems({ enabled: true, socket: '/run/v.sock', socketMode: 'rw' })).toContain('forwardAuth.socketMode: must be an octal mode such as 0660');
+    expect(problems({ enabled: true, socket: '/run/v.sock', socketMode: 660 })).toContain('forwardAuth.socketMode: must be a quoted octal string such as "0660" (YAML reads an unquoted 0660 as a number)');
     expect(problems({ enabled: false, socket: '/run/v.sock' })).toContain('forwardAuth.socket: serves the verify endpoint: set forwardAuth.enabled to true, or remove the socket');
     // a socket alone is enough: no proxy needs to be trusted by address
     expect(problems({ enabled: true, socket: '/run/v.sock' })).toEqual([]);

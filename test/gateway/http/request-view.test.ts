@@ -27,6 +27,15 @@ describe('requestView', () => {
     expect([request.method, request.url, request.headers.host]).toEqual(['GET', '/auth/verify?x=1', 'proxy.example']);
   });
 
+  it('answers host, hostname and port for the overridden host, not for the request on the wire', async () => {
+    const request = await captured();
+    const view = requestView(request, { method: 'GET', url: '/app/', host: 'app.example:8443' });
+    expect([view.host, view.hostname, view.port]).toEqual(['app.example:8443', 'app.example', 8443]);
+    const v6 = requestView(request, { host: '[2001:db8::1]' });
+    expect([v6.hostname, v6.port]).toEqual(['[2001:db8::1]', null]);
+    expect([request.host, request.hostname, request.port]).toEqual(['proxy.example', 'proxy.example', null]);
+  });
+
   it('leaves what is not overridden to the request, names every object inherits included', async () => {
     const request = await captured();
     const view = requestView(request, { method: 'GET', url: '/app/' });
